@@ -1,0 +1,1 @@
+"""Pure-Python core: models, rules, drafts, vocabularies. Never imports Qt."""

@@ -1,0 +1,386 @@
+"""The draft file format: a versioned envelope around a :class:`Deposition`, and its (de)serialisation.
+
+A draft must still open after the program has been updated, moved to another
+machine or half-overwritten by a crash. So the file says what it is
+(``format``) and which layout it uses (``schema_version``); older layouts are
+upgraded step by step by :data:`MIGRATIONS`; newer ones are refused with a
+clear message instead of being misread; and every way a file can be wrong ends
+in one of the :mod:`.draft_errors` classes, never in a raw parser exception.
+
+The same JSON is the ``draft.json`` inside a store folder and inside a portable
+``.biodraft`` file (a small zip archive, so it can carry a README and, later,
+attachments).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import re
+import secrets
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from .. import __version__
+from .deposition import Deposition
+from .draft_errors import (
+    DraftDamagedError,
+    DraftMigrationError,
+    DraftNotFoundError,
+    DraftTooNewError,
+    DraftUnreadableError,
+    NotADraftError,
+)
+from .text import Line
+
+DRAFT_FORMAT: Final = "bioimage-depositor-draft"
+SCHEMA_VERSION = 1
+#: Name of the envelope file inside a draft folder and inside a ``.biodraft`` archive.
+DRAFT_FILENAME = "draft.json"
+BIODRAFT_SUFFIX = ".biodraft"
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+#: ``MIGRATIONS[n]`` turns a schema-``n`` envelope (as parsed JSON) into schema ``n + 1``.
+#: Each step only has to change the layout; :func:`migrate` stamps the new version.
+MIGRATIONS: dict[int, Migration] = {}
+
+# Large enough for a deposition listing millions of files, small enough that a
+# crafted archive cannot exhaust memory.
+_MAX_DRAFT_BYTES = 1 << 30
+# A damaged draft still starts with its envelope header; this tells a draft cut
+# short from an unrelated file.
+_HEADER_PROBE = 4096
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Zip entries carry a timestamp; a fixed one makes exports byte-reproducible.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+DraftId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(dt.UTC))]
+
+
+def utc_now() -> dt.datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_draft_id() -> str:
+    """A short, file-name-safe, practically unique draft id such as ``20240517-3f9a1c2e``.
+
+    The date prefix makes folders sort by creation day in a file browser.
+    """
+    return f"{utc_now():%Y%m%d}-{secrets.token_hex(4)}"
+
+
+class DraftEnvelope(BaseModel):
+    """One draft as stored: who and when around the deposition itself."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
+
+    format: Literal["bioimage-depositor-draft"] = DRAFT_FORMAT
+    # Read through a lambda so that tests can patch SCHEMA_VERSION.
+    schema_version: int = Field(default_factory=lambda: SCHEMA_VERSION)
+    draft_id: DraftId = Field(default_factory=new_draft_id)
+    name: Line = ""
+    created: UtcDatetime = Field(default_factory=utc_now)
+    modified: UtcDatetime = Field(default_factory=utc_now)
+    revision: int = Field(default=0, ge=0)  # incremented by every save; 1 after create
+    app_version: str = __version__  # the program version that last wrote the file
+    current_page: Line = ""  # the wizard page to reopen
+    deposition: Deposition = Field(default_factory=Deposition)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _finite(value: Any) -> Any:
+    """Replace NaN and infinities by ``None``: they are not JSON and mean "unknown" anyway."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def serialise_draft(envelope: DraftEnvelope) -> bytes:
+    """Encode an envelope as the bytes of ``draft.json``.
+
+    The output is deterministic (model field order, two-space indent, UTF-8
+    with non-ASCII text written as itself rather than escaped, trailing newline), so
+    the same envelope always gives the same bytes and versions diff cleanly.
+
+    Parameters
+    ----------
+    envelope
+        The draft to encode.
+
+    Returns
+    -------
+    bytes
+        Strict JSON (no ``NaN``): non-finite numbers are written as ``null``.
+    """
+    payload = envelope.model_dump(mode="json")
+    try:
+        text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(payload), indent=2, ensure_ascii=False, allow_nan=False)
+    text += "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Undecodable bytes in file names arrive as lone surrogates (PEP 383).
+        # UTF-8 cannot hold them, but a JSON \u escape can, and json.loads gives
+        # the same string back, so the original path is not lost.
+        escaped = _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+        return escaped.encode("utf-8")
+
+
+def _readme(envelope: DraftEnvelope) -> str:
+    return (
+        "BioImage Depositor draft\n"
+        "========================\n\n"
+        f"This file holds one unfinished deposition, “{envelope.name}”\n"
+        f"(draft {envelope.draft_id}, revision {envelope.revision}, "
+        f"saved {envelope.modified:%Y-%m-%d %H:%M} UTC).\n\n"
+        "To continue working on it, import this file in BioImage Depositor.\n\n"
+        f"It is a zip archive. The metadata is in {DRAFT_FILENAME}, readable with\n"
+        f"any text editor (format “{DRAFT_FORMAT}”, schema {envelope.schema_version}).\n"
+    )
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # the default depends on the OS writing the archive
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def pack_biodraft(envelope: DraftEnvelope) -> bytes:
+    """Encode an envelope as a portable ``.biodraft`` archive.
+
+    Parameters
+    ----------
+    envelope
+        The draft to export.
+
+    Returns
+    -------
+    bytes
+        A zip archive holding ``draft.json`` and ``README.txt``, with fixed
+        entry order, timestamps and permissions so that the same draft always
+        gives the same bytes.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(_zip_entry(DRAFT_FILENAME), serialise_draft(envelope))
+        archive.writestr(_zip_entry("README.txt"), _readme(envelope).encode("utf-8"))
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def summarise_validation_error(error: ValidationError, *, limit: int = 3) -> str:
+    """Describe a pydantic validation failure in one line: the count and the first locations.
+
+    Parameters
+    ----------
+    error
+        The failure raised while validating an envelope.
+    limit
+        How many locations to name.
+    """
+    problems = error.errors()
+    parts = []
+    for problem in problems[:limit]:
+        location = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        parts.append(f"{location}: {problem['msg']}".replace("\n", " "))
+    more = f"; and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"{len(problems)} value(s) do not fit the draft format: {'; '.join(parts)}{more}"
+
+
+def migrate(data: dict[str, Any], version: int, source: str) -> dict[str, Any]:
+    """Upgrade a parsed envelope from schema ``version`` to :data:`SCHEMA_VERSION`.
+
+    Parameters
+    ----------
+    data
+        The parsed JSON object of the envelope; it may be changed in place.
+    version
+        Its schema version.
+    source
+        The file it came from, for error messages.
+
+    Raises
+    ------
+    DraftMigrationError
+        When a step is missing or fails.
+    """
+    for step in range(version, SCHEMA_VERSION):
+        migration = MIGRATIONS.get(step)
+        if migration is None:
+            raise DraftMigrationError(source, from_version=step, reason="no upgrade step is known")
+        try:
+            data = migration(data)
+        except Exception as exc:
+            raise DraftMigrationError(
+                source, from_version=step, reason=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        data["schema_version"] = step + 1
+    return data
+
+
+def _looks_like_draft(data: bytes) -> bool:
+    head = data[:_HEADER_PROBE]
+    return b'"format"' in head and DRAFT_FORMAT.encode() in head
+
+
+def _unpack_biodraft(data: bytes, source: str) -> bytes:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                info = archive.getinfo(DRAFT_FILENAME)
+            except KeyError:
+                raise NotADraftError(
+                    source, is_json=False, what=f"a zip archive without {DRAFT_FILENAME}"
+                ) from None
+            if info.file_size > _MAX_DRAFT_BYTES:
+                raise DraftDamagedError(source, reason=f"its {DRAFT_FILENAME} is implausibly large")
+            return archive.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        raise DraftDamagedError(source, reason="the .biodraft archive is cut short or garbled") from exc
+
+
+def _decode(data: bytes, source: str) -> dict[str, Any]:
+    """Bytes to the migrated JSON object of an envelope: every check but the model's."""
+    if data[:4] == b"PK\x03\x04":
+        data = _unpack_biodraft(data, source)
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        if _looks_like_draft(data):
+            raise DraftDamagedError(source, reason="the file is cut short or garbled") from None
+        raise NotADraftError(source, is_json=False) from None
+    if not isinstance(obj, dict) or obj.get("format") != DRAFT_FORMAT:
+        raise NotADraftError(source, is_json=True)
+    version = obj.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DraftDamagedError(source, reason="its schema version is missing or not valid")
+    if version > SCHEMA_VERSION:
+        raise DraftTooNewError(source, found=version, supported=SCHEMA_VERSION)
+    return migrate(obj, version, source)
+
+
+def parse_draft(data: bytes, source: str) -> DraftEnvelope:
+    """Read an envelope from the bytes of a ``draft.json`` or a ``.biodraft`` archive.
+
+    Older schemas are migrated to the current one on the way.
+
+    Parameters
+    ----------
+    data
+        The file content.
+    source
+        What to call the file in messages (usually its path).
+
+    Raises
+    ------
+    NotADraftError
+        When the bytes are not JSON, or JSON that is not a draft.
+    DraftTooNewError
+        When the draft was written with a newer schema than this program reads.
+    DraftDamagedError
+        When the file is a draft but cut short, garbled or does not fit the model.
+    DraftMigrationError
+        When an older draft cannot be upgraded.
+    """
+    obj = _decode(data, source)
+    try:
+        return DraftEnvelope.model_validate(obj)
+    except ValidationError as exc:
+        raise DraftDamagedError(source, reason=summarise_validation_error(exc)) from None
+
+
+class DraftHeader(BaseModel):
+    """The envelope fields of a draft, read without validating the whole deposition."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    draft_id: str
+    name: str = ""
+    created: UtcDatetime
+    modified: UtcDatetime
+    revision: int = Field(ge=0)
+
+
+def peek_draft(data: bytes, source: str) -> DraftHeader:
+    """Read only the envelope fields of a draft: what a save needs to check, quickly.
+
+    Validating the deposition of a draft that lists a hundred thousand files
+    takes seconds; the JSON and the header take a fraction of that.
+
+    Parameters
+    ----------
+    data
+        The file content.
+    source
+        What to call the file in messages.
+
+    Raises
+    ------
+    NotADraftError, DraftTooNewError, DraftDamagedError, DraftMigrationError
+        As :func:`parse_draft`, except that a deposition not fitting the model
+        goes unnoticed.
+    """
+    obj = _decode(data, source)
+    try:
+        return DraftHeader.model_validate(obj)
+    except ValidationError as exc:
+        raise DraftDamagedError(source, reason=summarise_validation_error(exc)) from None
+
+
+def read_draft_file(path: str | Path) -> DraftEnvelope:
+    """Read a draft from a ``draft.json`` file, a draft folder or a ``.biodraft`` archive.
+
+    Parameters
+    ----------
+    path
+        The file or folder.
+
+    Raises
+    ------
+    DraftNotFoundError
+        When nothing is at ``path``.
+    DraftUnreadableError
+        When the file exists but cannot be read.
+    NotADraftError, DraftTooNewError, DraftDamagedError, DraftMigrationError
+        As :func:`parse_draft`.
+    """
+    file = Path(path)
+    if file.is_dir():
+        file = file / DRAFT_FILENAME
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise DraftNotFoundError(str(file)) from None
+    except OSError as exc:
+        raise DraftUnreadableError(str(file), reason=exc.strerror or type(exc).__name__) from None
+    return parse_draft(data, str(file))

@@ -1,0 +1,593 @@
+"""Checks over a whole deposition, as the archives and their curators would apply them.
+
+:func:`check_deposition` returns every problem at once, in model order, so the
+wizard can show each one next to its field and the Review page can list them
+all. The rules encode what the BIA's ``BioImages.v5`` template requires, what
+the BIA ingest needs to build a study without curator repairs (unique titles,
+resolvable associations), and what EMPIAR's schema and server check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+from . import vocab
+from .deposition import AnnotationSet, Deposition, StudyComponent
+from .empiar_fields import (
+    DATA_FORMATS,
+    EXPERIMENT_TYPES,
+    HEADER_FORMATS,
+    IMAGESET_CATEGORIES,
+    SCALES,
+    VOXEL_TYPES,
+    EmpiarEntry,
+)
+from .identifiers import (
+    IdentifierError,
+    parse_accession,
+    parse_doi,
+    parse_email,
+    parse_orcid,
+    parse_pubmed_id,
+    parse_ror,
+)
+from .problems import Location, Problem, Severity
+from .rembi import OntologyTerm, Study
+
+MIN_TITLE = 25  # REMBI/BIA minimum for study title and description
+MAX_TITLE = 255  # EMPIAR's limit, and a sane one for a title anywhere
+ISO_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.I)
+_NCBI_TAXON = re.compile(r"^NCBITaxon:\d+$")
+_EMPIAR_OTHER_TEXT = re.compile(r"^[A-Z0-9 ]+$")
+
+
+class _Collector:
+    """Accumulates problems; keeps each rule a one-liner."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, code: str, location: Location, message: str, severity: Severity = "error") -> None:
+        self.problems.append(Problem(code, location, message, severity))
+
+    def require(self, value: object, code: str, location: Location, message: str) -> bool:
+        """Add an error when ``value`` is empty; return whether it was present."""
+        if value in ("", None, [], ()):
+            self.add(code, location, message)
+            return False
+        return True
+
+    def identifier(self, value: str, parse: Callable[[str], object], code_prefix: str, location: Location) -> None:
+        """Add the parser's own message when a non-empty identifier does not parse."""
+        if not value:
+            return
+        try:
+            parse(value)
+        except IdentifierError as error:
+            self.add(error.code if error.code.startswith(code_prefix) else code_prefix, location, error.message)
+
+
+def check_deposition(deposition: Deposition) -> list[Problem]:
+    """Return every problem in ``deposition``: errors block deposition, warnings advise.
+
+    Parameters
+    ----------
+    deposition
+        The draft's content, possibly incomplete.
+
+    Returns
+    -------
+    list of Problem
+        In model order: study, shared objects, components, whole-deposition rules.
+    """
+    out = _Collector()
+    _check_study(out, deposition.study)
+    _check_objects(out, deposition)
+    _check_components(out, deposition)
+    _check_annotations(out, deposition)
+    _check_deposition_shape(out, deposition)
+    return out.problems
+
+
+def blocking(problems: Iterable[Problem]) -> list[Problem]:
+    """The errors among ``problems``."""
+    return [problem for problem in problems if problem.blocking]
+
+
+# ------------------------------------------------------------------ study
+
+
+def _check_study(out: _Collector, study: Study) -> None:
+    loc: Location = ("study",)
+    if out.require(study.title, "study.title.missing", (*loc, "title"), "Give the study a title."):
+        if len(study.title) < MIN_TITLE:
+            out.add(
+                "study.title.too_short",
+                (*loc, "title"),
+                f"The title needs at least {MIN_TITLE} characters; say what was imaged and why.",
+            )
+        elif len(study.title) > MAX_TITLE:
+            out.add(
+                "study.title.too_long",
+                (*loc, "title"),
+                f"The title has {len(study.title)} characters; keep it under {MAX_TITLE} "
+                "and move the detail into the description.",
+            )
+    if (
+        out.require(
+            study.description,
+            "study.description.missing",
+            (*loc, "description"),
+            "Describe the study: what was imaged, how, and what the data show.",
+        )
+        and len(study.description) < MIN_TITLE
+    ):
+        out.add(
+            "study.description.too_short",
+            (*loc, "description"),
+            f"The description needs at least {MIN_TITLE} characters.",
+        )
+    if not [k for k in study.keywords if k]:
+        out.add("study.keywords.missing", (*loc, "keywords"), "Add at least one keyword.")
+    _check_duplicates(
+        out,
+        [k.casefold() for k in study.keywords],
+        "study.keywords.duplicate",
+        (*loc, "keywords"),
+        "The keyword '{}' is listed twice.",
+        "warning",
+    )
+    if out.require(study.licence, "study.licence.missing", (*loc, "licence"), "Choose a licence (CC0 or CC BY 4.0)."):
+        term = vocab.licences().get(study.licence)
+        if term is None:
+            out.add(
+                "study.licence.unknown",
+                (*loc, "licence"),
+                f"'{study.licence}' is not a licence the BioImage Archive accepts; "
+                "choose CC0 or CC BY 4.0 from the list.",
+            )
+        elif term.get_extra("web_form") != "true":
+            out.add(
+                "study.licence.not_offered",
+                (*loc, "licence"),
+                f"The BIA offers only CC0 and CC BY 4.0 to new studies; {term.id} needs the archive's agreement.",
+                "warning",
+            )
+    if study.release_date is None:
+        out.add(
+            "study.release_date.missing",
+            (*loc, "release_date"),
+            "Choose a release date (the data stay private until then).",
+        )
+    _check_people(out, study)
+    for index, publication in enumerate(study.publications):
+        ploc = (*loc, "publications", index)
+        out.require(publication.title, "publication.title.missing", (*ploc, "title"), "Give the publication's title.")
+        out.identifier(publication.doi, parse_doi, "doi", (*ploc, "doi"))
+        out.identifier(publication.pubmed_id, parse_pubmed_id, "pubmed", (*ploc, "pubmed_id"))
+        if publication.year is not None and not 1900 <= publication.year <= 2100:
+            out.add("publication.year.range", (*ploc, "year"), "Give the year of publication, e.g. 2026.")
+    for index, funding in enumerate(study.funding):
+        floc = (*loc, "funding", index)
+        out.require(funding.funder, "funding.funder.missing", (*floc, "funder"), "Name the funder.")
+    for index, link in enumerate(study.links):
+        lloc = (*loc, "links", index)
+        if out.require(link.url, "link.url.missing", (*lloc, "url"), "Give the link's address.") and not _URL.match(
+            link.url
+        ):
+            out.add("link.url.format", (*lloc, "url"), "A link must be a full web address starting with https://.")
+    for index, related in enumerate(study.related_accessions):
+        rloc = (*loc, "related_accessions", index, "accession")
+        if out.require(related.accession, "accession.missing", rloc, "Give the accession."):
+            out.identifier(related.accession, parse_accession, "accession", rloc)
+
+
+def _check_people(out: _Collector, study: Study) -> None:
+    loc: Location = ("study",)
+    if not study.contributors:
+        out.add("study.contributors.missing", (*loc, "contributors"), "Add at least one contributor.")
+    affiliation_ids = {affiliation.id for affiliation in study.affiliations}
+    used_affiliations: set[str] = set()
+    for index, person in enumerate(study.contributors):
+        ploc = (*loc, "contributors", index)
+        out.require(person.name, "contributor.name.missing", (*ploc, "name"), "Give the contributor's name.")
+        out.identifier(person.orcid, parse_orcid, "orcid", (*ploc, "orcid"))
+        out.identifier(person.email, parse_email, "email", (*ploc, "email"))
+        if not person.affiliation_ids:
+            out.add(
+                "contributor.affiliation.missing",
+                (*ploc, "affiliation_ids"),
+                "Choose the contributor's organisation (the BIA requires one per person).",
+            )
+        for ref in person.affiliation_ids:
+            used_affiliations.add(ref)
+            if ref not in affiliation_ids:
+                out.add(
+                    "contributor.affiliation.unknown",
+                    (*ploc, "affiliation_ids"),
+                    "This contributor refers to an organisation that no longer exists; choose it again.",
+                )
+    if study.contributors and not any(person.email for person in study.contributors):
+        out.add(
+            "study.contact.missing",
+            (*loc, "contributors", 0, "email"),
+            "Give an e-mail address for at least one contributor, so the archive can reach you.",
+        )
+    _check_duplicates(
+        out,
+        [p.email.casefold() for p in study.contributors if p.email],
+        "contributor.email.duplicate",
+        (*loc, "contributors"),
+        "The e-mail address {} is given for two contributors.",
+        "warning",
+    )
+    _check_duplicates(
+        out,
+        [p.orcid for p in study.contributors if p.orcid],
+        "contributor.orcid.duplicate",
+        (*loc, "contributors"),
+        "The ORCID iD {} is given for two contributors.",
+    )
+    for index, affiliation in enumerate(study.affiliations):
+        aloc = (*loc, "affiliations", index)
+        out.require(affiliation.name, "affiliation.name.missing", (*aloc, "name"), "Give the organisation's name.")
+        out.identifier(affiliation.ror, parse_ror, "ror", (*aloc, "ror"))
+        if affiliation.country:
+            if affiliation.country.upper() == "UK":
+                out.add(
+                    "affiliation.country.uk",
+                    (*aloc, "country"),
+                    "Use GB for the United Kingdom (the ISO code EMPIAR requires).",
+                )
+            elif not ISO_COUNTRY.match(affiliation.country):
+                out.add(
+                    "affiliation.country.format",
+                    (*aloc, "country"),
+                    "Give the country as a two-letter ISO code, e.g. DE, GB, US.",
+                )
+        if affiliation.id not in used_affiliations:
+            out.add(
+                "affiliation.unused",
+                aloc,
+                f"No contributor belongs to '{affiliation.name or 'this organisation'}'.",
+                "warning",
+            )
+
+
+# ------------------------------------------------------------------ REMBI objects
+
+
+def _check_term(out: _Collector, term: OntologyTerm, location: Location, kind: str) -> None:
+    if not term.is_term:
+        example = "Homo sapiens" if kind == "organism" else "confocal microscopy"
+        out.add(
+            f"{kind}.not_a_term",
+            location,
+            f"'{term.label}' was typed as free text; pick the {kind.replace('_', ' ')} from the "
+            f"list (e.g. {example}) so the archive can link it.",
+        )
+        return
+    if kind == "organism":
+        if not _NCBI_TAXON.match(term.id):
+            out.add(f"{kind}.bad_id", location, f"'{term.id}' is not an NCBI Taxonomy id.")
+    elif vocab.imaging_methods().get(term.id) is None:
+        out.add(
+            f"{kind}.bad_id",
+            location,
+            f"'{term.label or term.id}' is not an imaging method of the FBbi ontology.",
+        )
+
+
+def _check_unique_titles(out: _Collector, items: Sequence[object], section: str, noun: str) -> None:
+    titles = [getattr(item, "title", "") for item in items]
+    counts = Counter(t.casefold() for t in titles if t)
+    for index, title in enumerate(titles):
+        if title and counts[title.casefold()] > 1:
+            out.add(
+                f"{section}.title.duplicate",
+                (section, index, "title"),
+                f"Two {noun}s are called '{title}'; the archive links components by title, so each needs its own.",
+            )
+
+
+def _check_objects(out: _Collector, deposition: Deposition) -> None:
+    for index, sample in enumerate(deposition.biosamples):
+        loc: Location = ("biosamples", index)
+        out.require(sample.title, "biosample.title.missing", (*loc, "title"), "Give the biosample a short title.")
+        if not sample.organisms:
+            out.add("biosample.organism.missing", (*loc, "organisms"), "Choose the organism that was imaged.")
+        for oindex, organism in enumerate(sample.organisms):
+            _check_term(out, organism, (*loc, "organisms", oindex), "organism")
+        out.require(
+            sample.biological_entity,
+            "biosample.biological_entity.missing",
+            (*loc, "biological_entity"),
+            "Describe the biological entity, e.g. 'HeLa cells' or 'adult brain tissue'.",
+        )
+    for index, specimen in enumerate(deposition.specimens):
+        loc = ("specimens", index)
+        out.require(specimen.title, "specimen.title.missing", (*loc, "title"), "Give the specimen a short title.")
+        out.require(
+            specimen.sample_preparation_protocol,
+            "specimen.preparation.missing",
+            (*loc, "sample_preparation_protocol"),
+            "Describe how the sample was prepared for imaging.",
+        )
+    for index, acquisition in enumerate(deposition.acquisitions):
+        loc = ("acquisitions", index)
+        out.require(
+            acquisition.title, "acquisition.title.missing", (*loc, "title"), "Give the acquisition a short title."
+        )
+        out.require(
+            acquisition.imaging_instrument,
+            "acquisition.instrument.missing",
+            (*loc, "imaging_instrument"),
+            "Describe the instrument (make, model, objective, detector).",
+        )
+        out.require(
+            acquisition.image_acquisition_parameters,
+            "acquisition.parameters.missing",
+            (*loc, "image_acquisition_parameters"),
+            "Give the acquisition parameters (pixel size, exposure, channels…).",
+        )
+        if not acquisition.imaging_methods:
+            out.add("acquisition.method.missing", (*loc, "imaging_methods"), "Choose the imaging method.")
+        for mindex, method in enumerate(acquisition.imaging_methods):
+            _check_term(out, method, (*loc, "imaging_methods", mindex), "imaging_method")
+    for index, correlation in enumerate(deposition.correlations):
+        loc = ("correlations", index)
+        out.require(
+            correlation.title, "correlation.title.missing", (*loc, "title"), "Give the correlation a short title."
+        )
+        out.require(
+            correlation.spatial_temporal_alignment,
+            "correlation.alignment.missing",
+            (*loc, "spatial_temporal_alignment"),
+            "Describe how the images were aligned (manual overlay, landmark registration…).",
+        )
+    for index, analysis in enumerate(deposition.analyses):
+        loc = ("analyses", index)
+        out.require(analysis.title, "analysis.title.missing", (*loc, "title"), "Give the analysis a short title.")
+        out.require(
+            analysis.overview,
+            "analysis.overview.missing",
+            (*loc, "overview"),
+            "Summarise how the images were analysed.",
+        )
+    for section, noun in (
+        ("biosamples", "biosample"),
+        ("specimens", "specimen"),
+        ("acquisitions", "image acquisition"),
+        ("correlations", "image correlation"),
+        ("analyses", "image analysis"),
+    ):
+        _check_unique_titles(out, getattr(deposition, section), section, noun)
+
+
+# ------------------------------------------------------------------ components
+
+_REFERENCES = (
+    ("biosample_ids", "biosamples", "biosample", True),
+    ("specimen_ids", "specimens", "specimen", True),
+    ("acquisition_ids", "acquisitions", "image acquisition", True),
+    ("correlation_ids", "correlations", "image correlation", False),
+    ("analysis_ids", "analyses", "image analysis", False),
+)
+
+
+def _check_components(out: _Collector, deposition: Deposition) -> None:
+    if not deposition.components:
+        out.add(
+            "deposition.components.missing",
+            ("components",),
+            "Add a study component: a set of images made the same way.",
+        )
+    used: dict[str, set[str]] = {section: set() for _, section, _, _ in _REFERENCES}
+    for index, component in enumerate(deposition.components):
+        loc: Location = ("components", index)
+        out.require(component.name, "component.name.missing", (*loc, "name"), "Give the component a name.")
+        out.require(
+            component.description,
+            "component.description.missing",
+            (*loc, "description"),
+            "Describe what this component's images show.",
+        )
+        for field_name, section, noun, required in _REFERENCES:
+            existing = {item.id for item in getattr(deposition, section)}
+            refs: list[str] = getattr(component, field_name)
+            used[section].update(refs)
+            for ref in refs:
+                if ref not in existing:
+                    out.add(
+                        "component.reference.missing",
+                        (*loc, field_name),
+                        f"This component uses a {noun} that does not exist ({ref}); choose it again.",
+                    )
+            if required and component.archive == "BIA" and not refs:
+                out.add(
+                    f"component.{section}.missing",
+                    (*loc, field_name),
+                    f"Choose the {noun} of this component (the BIA requires one).",
+                )
+        if not component.files:
+            out.add(
+                "component.files.missing",
+                (*loc, "files"),
+                "This component has no files yet; add its images before export.",
+                "warning",
+            )
+        _check_file_paths(out, component, loc)
+        if component.archive == "EMPIAR":
+            _check_empiar(out, component.empiar, (*loc, "empiar"))
+    for _field, section, noun, _required in _REFERENCES:
+        for index, item in enumerate(getattr(deposition, section)):
+            if item.id not in used[section]:
+                out.add(
+                    f"{section}.unused",
+                    (section, index),
+                    f"No study component uses the {noun} '{item.title or item.id}'; "
+                    "the archive drops objects no component refers to.",
+                    "warning",
+                )
+    names = [component.name.casefold() for component in deposition.components if component.name]
+    _check_duplicates(
+        out,
+        names,
+        "component.name.duplicate",
+        ("components",),
+        "Two components are called '{}'; give each its own name.",
+    )
+
+
+def _check_file_paths(out: _Collector, component: StudyComponent | AnnotationSet, loc: Location) -> None:
+    paths = [entry.path for entry in component.files]
+    _check_duplicates(out, paths, "files.path.duplicate", (*loc, "files"), "The file path {} is listed twice.")
+    for findex, entry in enumerate(component.files):
+        if not entry.path:
+            out.add("file.path.missing", (*loc, "files", findex, "path"), "A file in this list has no path.")
+
+
+def _check_empiar(out: _Collector, entry: EmpiarEntry | None, loc: Location) -> None:
+    if entry is None or not entry.image_sets:
+        out.add(
+            "empiar.imageset.missing",
+            (*loc, "image_sets"),
+            "A component that goes to EMPIAR needs at least one image set.",
+        )
+    if entry is None:
+        return
+    if entry.experiment_type is None:
+        out.add("empiar.experiment_type.missing", (*loc, "experiment_type"), "Choose the EMPIAR experiment type.")
+    elif entry.experiment_type not in EXPERIMENT_TYPES:
+        out.add("empiar.experiment_type.unknown", (*loc, "experiment_type"), "Choose an experiment type from the list.")
+    if entry.scale and entry.scale not in SCALES:
+        out.add("empiar.scale.unknown", (*loc, "scale"), "Choose the scale from the list (molecule … organism).")
+    for index, image_set in enumerate(entry.image_sets):
+        iloc = (*loc, "image_sets", index)
+        out.require(image_set.name, "empiar.imageset.name.missing", (*iloc, "name"), "Name the image set.")
+        if out.require(
+            image_set.directory,
+            "empiar.imageset.directory.missing",
+            (*iloc, "directory"),
+            "Give the image set's folder inside the upload, e.g. data/fib_sem_stack.",
+        ) and not re.match(r"^data/[^/].*", image_set.directory):
+            out.add(
+                "empiar.imageset.directory.layout",
+                (*iloc, "directory"),
+                "EMPIAR image sets live under the upload's data/ folder, e.g. data/fib_sem_stack.",
+            )
+        for field_name, table, label, other_pattern in (
+            ("category", IMAGESET_CATEGORIES, "category", None),
+            ("header_format", HEADER_FORMATS, "header format", _EMPIAR_OTHER_TEXT),
+            ("data_format", DATA_FORMATS, "data format", _EMPIAR_OTHER_TEXT),
+            ("voxel_type", VOXEL_TYPES, "voxel type", _EMPIAR_OTHER_TEXT),
+        ):
+            code = getattr(image_set, field_name)
+            if not out.require(
+                code, f"empiar.imageset.{field_name}.missing", (*iloc, field_name), f"Choose the {label}."
+            ):
+                continue
+            if code not in table:
+                out.add(
+                    f"empiar.imageset.{field_name}.unknown", (*iloc, field_name), f"Choose the {label} from the list."
+                )
+            elif code == "OT":
+                other = getattr(image_set, f"{field_name}_other")
+                if not other:
+                    out.add(
+                        f"empiar.imageset.{field_name}_other.missing",
+                        (*iloc, f"{field_name}_other"),
+                        f"Describe the {label} you chose as 'other'.",
+                    )
+                elif other_pattern and not other_pattern.match(other):
+                    out.add(
+                        f"empiar.imageset.{field_name}_other.format",
+                        (*iloc, f"{field_name}_other"),
+                        f"EMPIAR accepts only capital letters, digits and spaces here, e.g. '{other.upper()}'.",
+                    )
+        for count_field in ("num_images_or_tilt_series", "frames_per_image"):
+            value = getattr(image_set, count_field)
+            if value is None:
+                out.add(
+                    f"empiar.imageset.{count_field}.missing",
+                    (*iloc, count_field),
+                    "Give the number of images and frames (EMPIAR requires both).",
+                )
+            elif value < 1:
+                out.add(f"empiar.imageset.{count_field}.range", (*iloc, count_field), "This must be at least 1.")
+        for size_field in ("image_width", "image_height", "pixel_width", "pixel_height"):
+            value = getattr(image_set, size_field)
+            if value is not None and value <= 0:
+                out.add(f"empiar.imageset.{size_field}.range", (*iloc, size_field), "This must be greater than 0.")
+
+
+# ------------------------------------------------------------------ annotations and shape
+
+
+def _check_annotations(out: _Collector, deposition: Deposition) -> None:
+    component_ids = {component.id for component in deposition.components}
+    for index, annotation in enumerate(deposition.annotations):
+        loc: Location = ("annotations", index)
+        out.require(annotation.title, "annotation.title.missing", (*loc, "title"), "Give the annotations a title.")
+        out.require(
+            annotation.overview, "annotation.overview.missing", (*loc, "overview"), "Summarise what was annotated."
+        )
+        if not annotation.annotation_types:
+            out.add("annotation.types.missing", (*loc, "annotation_types"), "Choose at least one annotation type.")
+        out.require(
+            annotation.method, "annotation.method.missing", (*loc, "method"), "Describe how the annotations were made."
+        )
+        for ref in annotation.source_component_ids:
+            if ref not in component_ids:
+                out.add(
+                    "annotation.source.missing",
+                    (*loc, "source_component_ids"),
+                    f"These annotations refer to a component that does not exist ({ref}).",
+                )
+        _check_file_paths(out, annotation, loc)
+    _check_unique_titles(out, deposition.annotations, "annotations", "annotation set")
+
+
+def _check_deposition_shape(out: _Collector, deposition: Deposition) -> None:
+    if deposition.correlative:
+        if len(deposition.components) < 2:
+            out.add(
+                "correlative.components.too_few",
+                ("components",),
+                "A correlative study needs at least two components, one per modality.",
+            )
+        if not deposition.correlations:
+            out.add(
+                "correlative.correlation.missing",
+                ("correlations",),
+                "Describe how the modalities were correlated (an Image Correlation).",
+            )
+        elif not any(component.correlation_ids for component in deposition.components):
+            out.add(
+                "correlative.correlation.unused",
+                ("components",),
+                "Associate the image correlation with the components it aligns.",
+            )
+    elif len(deposition.archives()) > 1:
+        out.add(
+            "deposition.split_not_correlative",
+            ("correlative",),
+            "Components go to both the BIA and EMPIAR; mark the study as correlative so the two deposits are linked.",
+            "warning",
+        )
+
+
+def _check_duplicates(
+    out: _Collector,
+    values: Sequence[str],
+    code: str,
+    location: Location,
+    message: str,
+    severity: Severity = "error",
+) -> None:
+    for value, count in Counter(values).items():
+        if value and count > 1:
+            out.add(code, location, message.format(value), severity)

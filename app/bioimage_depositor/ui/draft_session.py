@@ -1,0 +1,175 @@
+"""The open draft: the one deposition the pages edit, saved automatically in the background.
+
+Pages change ``session.deposition`` in place and call :meth:`DraftSession.touch`.
+After a short pause the session snapshots the envelope on the UI thread (cheap)
+and writes it on a dedicated single-thread runner, so saves never block typing
+and never overtake each other. A save that fails (disk full, folder removed) is
+reported through ``save_state_changed`` and retried on the next edit; the
+in-memory draft is never discarded.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from ..domain.deposition import Deposition
+from ..domain.draft_errors import DraftError
+from ..domain.draft_file import DraftEnvelope
+from ..domain.draft_lock import DraftLock
+from ..domain.drafts import DraftStore
+from ..domain.problems import Problem
+from ..domain.rules import check_deposition
+from .background import BackgroundRunner
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_DELAY_MS = 600
+VALIDATE_DELAY_MS = 250
+
+
+class SaveState(Enum):
+    """What the title bar says about the draft on disk."""
+
+    SAVED = "Saved"
+    PENDING = "Unsaved changes"
+    SAVING = "Saving…"
+    FAILED = "Not saved"
+
+
+class DraftSession(QObject):
+    """Holds the open draft, its lock, autosave and the current list of problems."""
+
+    save_state_changed = Signal(object)  # SaveState
+    save_failed = Signal(str)
+    problems_changed = Signal(list)
+
+    def __init__(
+        self, store: DraftStore, envelope: DraftEnvelope, lock: DraftLock | None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.envelope = envelope
+        self._lock = lock
+        self._revision = envelope.revision
+        self._dirty = False
+        self._in_flight = False
+        self.state = SaveState.SAVED
+        self.problems: list[Problem] = check_deposition(envelope.deposition)
+        self._writer = BackgroundRunner(max_threads=1, parent=self)
+        self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self._on_save_timer_timeout)
+        self._validate_timer = QTimer(self, singleShot=True, interval=VALIDATE_DELAY_MS)
+        self._validate_timer.timeout.connect(self.revalidate)
+
+    @property
+    def deposition(self) -> Deposition:
+        """The deposition being edited (mutate it, then call :meth:`touch`)."""
+        return self.envelope.deposition
+
+    @property
+    def name(self) -> str:
+        """The draft's name, as shown in the title bar."""
+        return self.envelope.name
+
+    def touch(self, *, validate_now: bool = False) -> None:
+        """Record an edit: schedule validation and an autosave."""
+        self._dirty = True
+        self._set_state(SaveState.PENDING)
+        self._save_timer.start()
+        if validate_now:
+            self.revalidate()
+        else:
+            self._validate_timer.start()
+
+    def set_current_page(self, key: str) -> None:
+        """Remember the page so reopening the draft returns to it."""
+        if self.envelope.current_page != key:
+            self.envelope.current_page = key
+            self.touch()
+
+    def revalidate(self) -> None:
+        """Run the rules now (cheap, pure Python) and publish the problems."""
+        self._validate_timer.stop()
+        self.problems = check_deposition(self.deposition)
+        self.problems_changed.emit(self.problems)
+
+    # ------------------------------------------------------------ saving
+
+    def save_soon(self) -> None:
+        """Start the autosave now instead of after the pause."""
+        if self._dirty:
+            self._save_timer.stop()
+            self._on_save_timer_timeout()
+
+    def _on_save_timer_timeout(self) -> None:
+        if self._in_flight or not self._dirty:
+            return  # the running save re-checks ``_dirty`` when it finishes
+        self._dirty = False
+        self._in_flight = True
+        snapshot = self.envelope.model_copy(deep=True)
+        snapshot.revision = self._revision
+        self._set_state(SaveState.SAVING)
+        self._writer.submit(
+            lambda: self.store.save(snapshot, expected_revision=snapshot.revision),
+            self._on_writer_saved,
+            self._on_writer_failed,
+        )
+
+    def _on_writer_saved(self, saved: DraftEnvelope) -> None:
+        self._in_flight = False
+        self._revision = saved.revision
+        self.envelope.revision = saved.revision
+        self.envelope.modified = saved.modified
+        if self._dirty:
+            self._save_timer.start()
+            self._set_state(SaveState.PENDING)
+        else:
+            self._set_state(SaveState.SAVED)
+
+    def _on_writer_failed(self, error: BaseException) -> None:
+        self._in_flight = False
+        self._dirty = True  # keep the edits; the next edit or close tries again
+        message = error.message if isinstance(error, DraftError) else f"{error}"
+        log.error("saving draft %s failed: %s", self.envelope.draft_id, message)
+        self._set_state(SaveState.FAILED)
+        self.save_failed.emit(message)
+
+    def _set_state(self, state: SaveState) -> None:
+        if state != self.state:
+            self.state = state
+            self.save_state_changed.emit(state)
+
+    def flush(self, timeout_ms: int = 10_000) -> bool:
+        """Write outstanding edits and wait for them (used when closing); True if all saved."""
+        self._save_timer.stop()
+        self._writer.wait_for_done(timeout_ms)
+        QCoreApplication.processEvents()  # deliver the finished save's result to this object
+        if self._dirty or self.state is SaveState.FAILED:
+            snapshot = self.envelope.model_copy(deep=True)
+            snapshot.revision = self._revision
+            try:
+                saved = self.store.save(snapshot, expected_revision=snapshot.revision)
+            except (DraftError, OSError) as error:
+                log.error("final save of draft %s failed: %s", self.envelope.draft_id, error)
+                self._set_state(SaveState.FAILED)
+                return False
+            self._revision = saved.revision
+            self._dirty = False
+            self._set_state(SaveState.SAVED)
+        return True
+
+    def close(self) -> bool:
+        """Save, then release the lock; if saving fails the lock is kept and False returned."""
+        ok = self.flush()
+        if ok:
+            self.release_lock()
+        return ok
+
+    def release_lock(self) -> None:
+        """Let other windows open this draft (after closing, or when the user discards edits)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
