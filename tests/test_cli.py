@@ -107,3 +107,22 @@ def test_drafts_commands_round_trip(tmp_path, capsys):
 def test_drafts_import_missing_file(tmp_path, capsys):
     assert main(["--drafts-dir", str(tmp_path), "drafts", "import", str(tmp_path / "x.biodraft")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_damaged_draft_offers_restore_and_restore_works(tmp_path, capsys):
+    from bioimage_depositor.domain.drafts import DraftStore
+
+    store = DraftStore(tmp_path / "store")
+    envelope = store.import_file(EXAMPLES[0])
+    envelope.deposition.study.title = "A second, later title for the same spindle study"
+    store.save(envelope)
+    (store.folder(envelope.draft_id) / "draft.json").write_bytes(b'{"format": "bioimage-depositor-dra')
+    args = ["--drafts-dir", str(store.root)]
+    assert main([*args, "validate", envelope.draft_id]) == 2
+    err = capsys.readouterr().err
+    assert "damaged" in err and f"drafts restore {envelope.draft_id}" in err
+    assert main([*args, "drafts", "history", envelope.draft_id]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main([*args, "drafts", "restore", envelope.draft_id]) == 0
+    assert "Restored revision" in capsys.readouterr().out
+    assert main([*args, "validate", envelope.draft_id]) == 0

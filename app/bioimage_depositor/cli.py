@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .domain.draft_errors import DraftError
+from .domain.draft_errors import DraftDamagedError, DraftError
 from .domain.draft_file import read_draft_file
 from .domain.drafts import DraftStore
 from .domain.problems import Problem
@@ -59,6 +59,15 @@ def _load_for_validation(target: str, args: argparse.Namespace):
     return envelope, f"draft '{envelope.name}' ({envelope.draft_id})"
 
 
+def _draft_error_text(error: DraftError, args: argparse.Namespace) -> str:
+    """The error's sentence, plus the command that repairs a damaged draft of the store."""
+    draft = getattr(args, "draft", None)
+    in_store = draft is not None and not Path(draft).exists()
+    if isinstance(error, DraftDamagedError) and error.good_versions and in_store:
+        return f"{error.message} Run 'bioimage-depositor drafts restore {draft}' to go back to it."
+    return error.message
+
+
 def _problem_line(problem: Problem) -> str:
     return f"{problem.severity:<8}{problem.path}  [{problem.code}]\n        {problem.message}"
 
@@ -68,7 +77,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         envelope, label = _load_for_validation(args.draft, args)
     except (DraftError, UsageError) as error:
-        message = getattr(error, "message", str(error))
+        message = _draft_error_text(error, args) if isinstance(error, DraftError) else str(error)
         if args.json:
             code = getattr(error, "code", "usage")
             _print_json({"target": args.draft, "valid": False, "error": {"code": code, "message": message}})
@@ -192,6 +201,42 @@ def cmd_drafts_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drafts_history(args: argparse.Namespace) -> int:
+    """List the saved versions of a draft, newest first."""
+    store = _store(args)
+    entries = store.history(args.draft)
+    if args.json:
+        _print_json(
+            [
+                {"revision": e.revision, "saved": e.saved.isoformat(), "loads": e.loads_ok, "path": str(e.path)}
+                for e in entries
+            ]
+        )
+        return EXIT_OK
+    if not entries:
+        print("No earlier versions are kept for this draft yet.")
+        return EXIT_OK
+    print(f"{'REVISION':<9} {'SAVED':<17} STATE")
+    for entry in entries:
+        state = "ok" if entry.loads_ok else "damaged"
+        print(f"{entry.revision:<9} {entry.saved.astimezone():%Y-%m-%d %H:%M} {state}")
+    return EXIT_OK
+
+
+def cmd_drafts_restore(args: argparse.Namespace) -> int:
+    """Make an earlier saved version the current one (the replaced file is kept aside)."""
+    store = _store(args)
+    entries = [entry for entry in store.history(args.draft) if entry.loads_ok]
+    if args.revision is not None:
+        entries = [entry for entry in entries if entry.revision == args.revision]
+    if not entries:
+        wanted = f"revision {args.revision}" if args.revision is not None else "an earlier version"
+        raise UsageError(f"no loadable {wanted} of '{args.draft}' is kept; see 'drafts history {args.draft}'.")
+    restored = store.restore(args.draft, entries[0])
+    print(f"Restored revision {entries[0].revision} of '{restored.name}'; it is now revision {restored.revision}.")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ wizard
 
 
@@ -228,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
     validate.set_defaults(handler=cmd_validate)
 
-    drafts = commands.add_parser("drafts", help="list, show, export, import or delete drafts")
+    drafts = commands.add_parser("drafts", help="list, show, export, import, restore or delete drafts")
     drafts_cmds = drafts.add_subparsers(dest="drafts_command", metavar="ACTION", required=True)
     listing = drafts_cmds.add_parser("list", help="list drafts, newest first")
     listing.add_argument("--json", action="store_true", help="print as JSON")
@@ -244,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     importing = drafts_cmds.add_parser("import", help="add a draft from a .biodraft or draft .json file")
     importing.add_argument("file")
     importing.set_defaults(handler=cmd_drafts_import)
+    history = drafts_cmds.add_parser("history", help="list the earlier versions kept for a draft")
+    history.add_argument("draft", help="the draft's name or id")
+    history.add_argument("--json", action="store_true", help="print as JSON")
+    history.set_defaults(handler=cmd_drafts_history)
+    restore = drafts_cmds.add_parser("restore", help="go back to an earlier version of a draft")
+    restore.add_argument("draft", help="the draft's name or id")
+    restore.add_argument("--revision", type=int, help="the revision to restore (default: the newest that loads)")
+    restore.set_defaults(handler=cmd_drafts_restore)
     delete = drafts_cmds.add_parser("delete", help="move a draft to the trash")
     delete.add_argument("draft", help="the draft's name or id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -259,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except DraftError as error:
-        print(f"bioimage-depositor: {error.message}", file=sys.stderr)
+        print(f"bioimage-depositor: {_draft_error_text(error, args)}", file=sys.stderr)
         return EXIT_UNUSABLE
     except UsageError as error:
         print(f"bioimage-depositor: {error}", file=sys.stderr)

@@ -54,3 +54,9 @@ def test_multiline_clean_is_idempotent(value):
     cleaned = clean_text(value, multiline=True)
     assert clean_text(cleaned, multiline=True) == cleaned
     assert invisible_characters(cleaned, multiline=True) == []
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127)))
+def test_ascii_fast_path_matches_the_full_cleaning(value):
+    # a zero-width space forces the full path and is itself removed
+    assert clean_text(value) == clean_text(value + "\u200b")
