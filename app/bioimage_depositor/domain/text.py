@@ -43,7 +43,7 @@ _LINE_BREAKS = {"\n"}
 _MULTISPACE = re.compile(r"[ \t]{2,}")
 # Most values (file paths, ids, names) are plain printable ASCII with single spaces;
 # they are already clean, and recognising them with one regex keeps large drafts fast.
-_ALREADY_CLEAN_LINE = re.compile(r"^(?:[!-~]+(?: [!-~]+)*)?$")
+_ALREADY_CLEAN_LINE = re.compile(r"(?:[!-~]+(?: [!-~]+)*)?")
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     (Windows and old-Mac line ends become Unix ones), each line is right-trimmed, and
     more than one blank line in a row collapses to one.
     """
-    if not multiline and _ALREADY_CLEAN_LINE.match(value):
+    if not multiline and _ALREADY_CLEAN_LINE.fullmatch(value):
         return value
     text = unicodedata.normalize("NFC", value)
     if multiline:
