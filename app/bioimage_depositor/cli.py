@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from .cli_errors import UsageError
+from .commands import register_all
 from .domain.draft_errors import DraftDamagedError, DraftError
 from .domain.draft_file import read_draft_file
 from .domain.drafts import DraftStore
@@ -30,10 +32,6 @@ EXIT_UNUSABLE = 2
 EXIT_INTERNAL = 70
 
 log = logging.getLogger(__name__)
-
-
-class UsageError(Exception):
-    """Bad input that the user can fix; printed as one line, exit 2."""
 
 
 def _store(args: argparse.Namespace) -> DraftStore:
@@ -301,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("draft", help="the draft's name or id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=cmd_drafts_delete)
+    register_all(commands)
     return parser
 
 

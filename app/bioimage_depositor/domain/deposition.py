@@ -29,13 +29,25 @@ Archive = Literal["BIA", "EMPIAR"]
 
 
 class FileEntry(Model):
-    """One data file of a component's file list."""
+    """One data file of a component's file list.
 
-    path: Line = ""  # as deposited: relative, "/"-separated, case-sensitive
+    ``path`` is where the file sits relative to the folder the user added; when
+    its name breaks an archive's rules the fixed name goes into ``deposit_path``
+    and is used in file lists, manifests and uploads, while the user's original
+    file is never renamed.
+    """
+
+    path: Line = ""  # relative, "/"-separated, case-sensitive, as on the user's disk
+    deposit_path: Line = ""  # the name to deposit under when it differs from ``path``
     source: str = ""  # absolute local path of the original; never changed by the program
     size_bytes: int | None = None
     md5: Line = ""
     attributes: dict[Line, Line] = Field(default_factory=dict)
+
+    @property
+    def deposited_path(self) -> str:
+        """The path the archive will see."""
+        return self.deposit_path or self.path
 
 
 class StudyComponent(Model):

@@ -443,7 +443,7 @@ def _check_components(out: _Collector, deposition: Deposition) -> None:
 
 
 def _check_file_paths(out: _Collector, component: StudyComponent | AnnotationSet, loc: Location) -> None:
-    paths = [entry.path for entry in component.files]
+    paths = [entry.deposited_path for entry in component.files]
     _check_duplicates(out, paths, "files.path.duplicate", (*loc, "files"), "The file path {} is listed twice.")
     for findex, entry in enumerate(component.files):
         if not entry.path:
