@@ -1,7 +1,8 @@
 """Render offscreen screenshots of the program's pages from the example drafts.
 
 Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py OUT_DIR``
-Writes start.png, study.png, study-problems.png and review.png (1280x800). The
+Writes start.png, study.png, clem-<page>.png for every page of the CLEM example,
+study-problems.png and review.png (1280x800). The
 drafts go to a temporary store, so the user's own drafts are never touched.
 """
 
@@ -64,6 +65,15 @@ def main(out_dir: str) -> None:
     settle(app, window)
     window.grab().save(str(out / "study.png"))
 
+    window.close_draft()
+    settle(app, window)
+    clem = next(s for s in store.list() if "clem" in s.name.lower())
+    window.open_draft(clem.draft_id)
+    settle(app, window, lambda: window.session is not None)
+    for key in list(window.wizard._flow_keys):
+        window.wizard.show_page(key)
+        settle(app, window)
+        window.grab().save(str(out / f"clem-{key}.png"))
     window.close_draft()
     settle(app, window)
     window.open_draft(broken.draft_id)

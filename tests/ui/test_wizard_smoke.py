@@ -54,7 +54,7 @@ def test_study_page_shows_bad_orcid_inline_and_enables_next_when_valid(qtbot, wi
     assert cell.text() == "0000-0002-1825-0097"  # the pasted URL was normalised in place
     assert not block.problem_label.isVisible()
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
-    assert wizard.current_key() == "review"
+    assert wizard.current_key() == "components"
 
 
 def test_edits_are_autosaved_and_reopen_on_the_same_page(qtbot, window, store):
@@ -70,7 +70,7 @@ def test_edits_are_autosaved_and_reopen_on_the_same_page(qtbot, window, store):
     draft_id = session.envelope.draft_id
     window.close_draft()
     saved = store.load(draft_id)
-    assert saved.current_page == "review"
+    assert saved.current_page == "components"
     assert saved.deposition.study.title.startswith("Live-cell confocal imaging")
     assert saved.deposition.study.release_date == dt.date(2027, 3, 1)
     assert saved.deposition.study.contributors[0].orcid == "0000-0002-1825-0097"
@@ -78,7 +78,7 @@ def test_edits_are_autosaved_and_reopen_on_the_same_page(qtbot, window, store):
 
     window.open_draft(draft_id)
     qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
-    assert window.wizard.current_key() == "review"
+    assert window.wizard.current_key() == "components"
     assert window.wizard.pages["study"].title_edit.text().startswith("Live-cell confocal imaging")
 
 

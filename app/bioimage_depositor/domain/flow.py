@@ -2,7 +2,9 @@
 
 Keeping the flow out of the widgets (the Electrum wizard idea) lets every branch
 be tested without Qt, and lets Back and "jump to the page of this problem" work
-from the same list.
+from the same list. Pages that do not apply to a deposition are left out: the
+Image correlation page appears for correlative studies (or when a correlation
+exists), the EMPIAR page when a component goes to EMPIAR.
 """
 
 from __future__ import annotations
@@ -22,9 +24,28 @@ class PageSpec:
 
 
 STUDY = PageSpec("study", "Study", ("study",))
+COMPONENTS = PageSpec("components", "Study components", ("components", "correlative"))
+BIOSAMPLES = PageSpec("biosamples", "Biosamples", ("biosamples",))
+SPECIMENS = PageSpec("specimens", "Specimens", ("specimens",))
+ACQUISITIONS = PageSpec("acquisitions", "Image acquisition", ("acquisitions",))
+CORRELATIONS = PageSpec("correlations", "Image correlation", ("correlations",))
+ANALYSES = PageSpec("analyses", "Image analysis", ("analyses",))
+ANNOTATIONS = PageSpec("annotations", "Annotations", ("annotations",))
+EMPIAR = PageSpec("empiar", "EMPIAR entry", ())
 REVIEW = PageSpec("review", "Review", ())
 
-ALL_PAGES: tuple[PageSpec, ...] = (STUDY, REVIEW)
+ALL_PAGES: tuple[PageSpec, ...] = (
+    STUDY,
+    COMPONENTS,
+    BIOSAMPLES,
+    SPECIMENS,
+    ACQUISITIONS,
+    CORRELATIONS,
+    ANALYSES,
+    ANNOTATIONS,
+    EMPIAR,
+    REVIEW,
+)
 
 #: Readable names of the model's top-level sections, for grouping problems.
 SECTION_TITLES: dict[str, str] = {
@@ -40,24 +61,24 @@ SECTION_TITLES: dict[str, str] = {
 }
 
 
-def section_title(location: tuple[str | int, ...]) -> str:
-    """The readable name of the section a location is in."""
-    head = str(location[0]) if location else ""
-    return SECTION_TITLES.get(head, head.replace("_", " ").capitalize() or "Deposition")
+def applies(page: PageSpec, deposition: Deposition) -> bool:
+    """Whether ``page`` is part of the flow for ``deposition``."""
+    if page is CORRELATIONS:
+        return deposition.correlative or bool(deposition.correlations)
+    if page is EMPIAR:
+        return any(component.archive == "EMPIAR" for component in deposition.components)
+    return True
 
 
 def pages_for(deposition: Deposition) -> list[PageSpec]:
-    """The pages that apply to ``deposition``, in order.
-
-    Later pages (components, biosamples, EMPIAR fields…) are added here with the
-    conditions under which they apply; the draft alone decides the flow.
-    """
-    del deposition  # every current page applies to every deposition
-    return list(ALL_PAGES)
+    """The pages that apply to ``deposition``, in order."""
+    return [page for page in ALL_PAGES if applies(page, deposition)]
 
 
 def page_for_location(location: tuple[str | int, ...]) -> PageSpec:
     """The page that edits the model location of a problem (Review page links)."""
+    if len(location) > 2 and location[0] == "components" and location[2] == "empiar":
+        return EMPIAR
     head = str(location[0]) if location else ""
     for page in ALL_PAGES:
         if head in page.sections:
@@ -65,20 +86,29 @@ def page_for_location(location: tuple[str | int, ...]) -> PageSpec:
     return REVIEW
 
 
+def section_title(location: tuple[str | int, ...]) -> str:
+    """The readable name of the section a location is in."""
+    if len(location) > 2 and location[0] == "components" and location[2] == "empiar":
+        return "EMPIAR entry"
+    head = str(location[0]) if location else ""
+    return SECTION_TITLES.get(head, head.replace("_", " ").capitalize() or "Deposition")
+
+
 def next_page(deposition: Deposition, current: str) -> PageSpec | None:
     """The page after ``current``, or None at the end."""
-    keys = [page.key for page in pages_for(deposition)]
-    if current not in keys:
-        return pages_for(deposition)[0]
-    index = keys.index(current)
     pages = pages_for(deposition)
+    keys = [page.key for page in pages]
+    if current not in keys:
+        return pages[0]
+    index = keys.index(current)
     return pages[index + 1] if index + 1 < len(pages) else None
 
 
 def previous_page(deposition: Deposition, current: str) -> PageSpec | None:
     """The page before ``current``, or None at the start."""
-    keys = [page.key for page in pages_for(deposition)]
+    pages = pages_for(deposition)
+    keys = [page.key for page in pages]
     if current not in keys:
         return None
     index = keys.index(current)
-    return pages_for(deposition)[index - 1] if index > 0 else None
+    return pages[index - 1] if index > 0 else None

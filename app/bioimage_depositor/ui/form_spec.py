@@ -39,6 +39,7 @@ class PageForm:
     subtitle: str
     rembi_url: str
     fields: tuple[FieldSpec, ...]
+    noun: str = ""
 
     def field(self, key: str) -> FieldSpec:
         """The field called ``key``."""
@@ -63,4 +64,6 @@ def load_form(name: str) -> PageForm:
         )
         for item in data["fields"]
     )
-    return PageForm(data["page"], data["title"], data.get("subtitle", ""), data.get("rembi_url", ""), fields)
+    return PageForm(
+        data["page"], data["title"], data.get("subtitle", ""), data.get("rembi_url", ""), fields, data.get("noun", "")
+    )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..domain.problems import Problem
 from .draft_session import DraftSession
+from .field_widgets import ProblemLabel
 
 
 class WizardPage(QWidget):
@@ -50,6 +51,9 @@ class WizardPage(QWidget):
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(24, 8, 24, 24)
+        # problems about a whole section ("add at least one component") rather than a field
+        self.section_problems = ProblemLabel(self.body)
+        self.body_layout.addWidget(self.section_problems)
         self.scroll_area.setWidget(self.body)
         outer.addWidget(self.scroll_area)
 
@@ -73,6 +77,7 @@ class WizardPage(QWidget):
         """Recompute completeness from ``problems`` and show them."""
         mine = self.own_problems(problems)
         complete = not any(p.blocking for p in mine)
+        self.section_problems.show_problems([p for p in mine if len(p.location) == 1])
         self.show_problems(mine)
         if complete != self._complete:
             self._complete = complete

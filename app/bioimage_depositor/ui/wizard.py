@@ -22,7 +22,10 @@ from PySide6.QtWidgets import (
 
 from ..domain import flow
 from ..domain.problems import Problem
+from .components_page import ComponentsPage
 from .draft_session import DraftSession
+from .empiar_page import EmpiarPage
+from .object_pages import SECTIONS, ObjectSectionPage
 from .page_base import WizardPage
 from .review_page import ReviewPage
 from .study_page import StudyPage
@@ -37,7 +40,14 @@ class DepositionWizard(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: DraftSession | None = None
-        self.pages: dict[str, WizardPage] = {"study": StudyPage(), "review": ReviewPage()}
+        self.pages: dict[str, WizardPage] = {
+            "study": StudyPage(),
+            "components": ComponentsPage(),
+            **{section: ObjectSectionPage(section) for section in SECTIONS},
+            "empiar": EmpiarPage(),
+            "review": ReviewPage(),
+        }
+        self._flow_keys: list[str] = []
         review = self.pages["review"]
         assert isinstance(review, ReviewPage)
         review.problem_activated.connect(self._on_review_problem_activated)
@@ -96,12 +106,16 @@ class DepositionWizard(QWidget):
 
     def _rebuild_page_list(self) -> None:
         assert self.session is not None
+        self._flow_keys = [spec.key for spec in flow.pages_for(self.session.deposition)]
+        current = self.current_key()
         self.page_list.blockSignals(True)
         self.page_list.clear()
         for spec in flow.pages_for(self.session.deposition):
             item = QListWidgetItem(spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.page_list.addItem(item)
+            if spec.key == current:
+                self.page_list.setCurrentItem(item)
         self.page_list.blockSignals(False)
         self._refresh_page_list_marks()
 
@@ -118,6 +132,8 @@ class DepositionWizard(QWidget):
             item.setToolTip(f"{errors} problem(s) to fix on this page" if errors else "Nothing to fix here")
 
     def _on_session_problems_changed(self, problems: list[Problem]) -> None:
+        if self.session is not None and [p.key for p in flow.pages_for(self.session.deposition)] != self._flow_keys:
+            self._rebuild_page_list()  # a page was added or dropped (correlative, EMPIAR)
         for page in self.pages.values():
             page.update_problems(problems)
         self._refresh_page_list_marks()

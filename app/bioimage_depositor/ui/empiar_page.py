@@ -1,0 +1,146 @@
+"""The EMPIAR entry page: experiment type, release and image sets of each EMPIAR component.
+
+Shown only when a component goes to EMPIAR (the flow decides). Each EMPIAR
+component gets its entry when the page first shows it, so the depositor never
+has to create one explicitly.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+from ..domain.base import Model
+from ..domain.empiar_fields import EmpiarEntry, EmpiarImageSet
+from ..domain.problems import Problem
+from .draft_session import DraftSession
+from .form_spec import load_form
+from .form_view import FormView
+from .object_list import ObjectListEditor
+from .page_base import WizardPage
+
+
+class EmpiarPage(WizardPage):
+    """Edits the EMPIAR-specific fields of the components that go to EMPIAR."""
+
+    key = "empiar"
+    sections = ("components",)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        form = load_form("empiar_entry")
+        super().__init__(form.title, form.subtitle, form.rembi_url, parent)
+        self.component_combo = QComboBox()
+        self.component_combo.setAccessibleName("EMPIAR component")
+        self.component_combo.currentIndexChanged.connect(self._on_component_combo_changed)
+        chooser = QHBoxLayout()
+        label = QLabel("Com&ponent:")
+        label.setBuddy(self.component_combo)
+        chooser.addWidget(label)
+        chooser.addWidget(self.component_combo, 1)
+        self.entry_form = FormView(form)
+        self.entry_form.changed.connect(self._on_changed)
+        sets_form = load_form("empiar_imageset")
+        heading = QLabel(sets_form.title)
+        heading.setObjectName("sectionTitle")
+        self.image_sets = ObjectListEditor(
+            sets_form, lambda i: EmpiarImageSet(name=f"Image set {i + 1}"), self._set_title
+        )
+        self.image_sets.changed.connect(self._on_changed)
+        self.body_layout.addLayout(chooser)
+        self.body_layout.addWidget(self.entry_form)
+        self.body_layout.addWidget(heading)
+        self.body_layout.addWidget(self.image_sets, 1)
+        self._rows: list[int] = []  # component indexes shown in the combo
+
+    @staticmethod
+    def _set_title(obj: Model) -> str:
+        return getattr(obj, "name", "") or "(unnamed image set)"
+
+    def load(self, session: DraftSession) -> None:
+        """Offer the session's EMPIAR components."""
+        super().load(session)
+        self._fill_components()
+
+    def showEvent(self, event) -> None:
+        """Components may have changed archive since: refresh on entry."""
+        if self.session is not None:
+            self._fill_components()
+        super().showEvent(event)
+
+    def _fill_components(self) -> None:
+        assert self.session is not None
+        components = self.session.deposition.components
+        previous = (
+            self._rows[self.component_combo.currentIndex()]
+            if self.component_combo.currentIndex() >= 0 and self._rows
+            else None
+        )
+        self._rows = [i for i, c in enumerate(components) if c.archive == "EMPIAR"]
+        self.component_combo.blockSignals(True)
+        self.component_combo.clear()
+        for index in self._rows:
+            self.component_combo.addItem(components[index].name or f"Component {index + 1}", index)
+        self.component_combo.blockSignals(False)
+        position = self._rows.index(previous) if previous in self._rows else 0
+        self.component_combo.setCurrentIndex(position if self._rows else -1)
+        self._on_component_combo_changed(self.component_combo.currentIndex())
+
+    def current_component(self) -> int | None:
+        """The index of the component being edited."""
+        position = self.component_combo.currentIndex()
+        return self._rows[position] if 0 <= position < len(self._rows) else None
+
+    def _on_component_combo_changed(self, _position: int) -> None:
+        if self.session is None:
+            return
+        index = self.current_component()
+        if index is None:
+            self.entry_form.bind(None, ())
+            self.image_sets.bind([], ())
+            return
+        component = self.session.deposition.components[index]
+        if component.empiar is None:
+            component.empiar = EmpiarEntry()
+            self.session.touch()
+        self.entry_form.bind(component.empiar, ("components", index, "empiar"))
+        self.image_sets.bind(component.empiar.image_sets, ("components", index, "empiar", "image_sets"))
+        self.show_problems(self.session.problems)
+
+    def _on_changed(self, *_args: object) -> None:
+        if self.session is not None:
+            self.session.touch()
+
+    def own_problems(self, problems: list[Problem]) -> list[Problem]:
+        """Only problems inside an EMPIAR entry belong to this page."""
+        return [
+            p for p in problems if len(p.location) > 2 and p.location[0] == "components" and p.location[2] == "empiar"
+        ]
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Show the selected component's entry and image-set problems."""
+        index = self.current_component()
+        self.section_problems.show_problems(
+            [p for p in problems if index is not None and p.location == ("components", index, "empiar", "image_sets")]
+        )
+        self.entry_form.show_problems(problems)
+        self.image_sets.show_problems(problems)
+
+    def reveal_all_problems(self) -> None:
+        """Show every problem of the selected entry and image set."""
+        self.entry_form.reveal_all_problems()
+        self.image_sets.form_view.reveal_all_problems()
+
+    def focus_location(self, location: tuple[str | int, ...]) -> None:
+        """Select the component and image set named in ``location`` and focus the field."""
+        if len(location) > 1 and isinstance(location[1], int) and location[1] in self._rows:
+            self.component_combo.setCurrentIndex(self._rows.index(location[1]))
+        self.reveal_all_problems()
+        if len(location) > 5 and location[3] == "image_sets" and isinstance(location[4], int):
+            self.image_sets.select(location[4])
+            self.image_sets.form_view.reveal_all_problems()
+            block = self.image_sets.form_view.focus_field(str(location[5]))
+        elif len(location) > 3:
+            block = self.entry_form.focus_field(str(location[3]))
+        else:
+            block = None
+        if block is not None:
+            self.scroll_area.ensureWidgetVisible(block)
