@@ -271,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
     validate.set_defaults(handler=cmd_validate)
 
+    opening = commands.add_parser("open", help="open a draft in the wizard (a draft file, or a draft's name)")
+    opening.add_argument(
+        "draft", help="a .biodraft or draft .json file (a copy is added to your drafts) or a draft's name"
+    )
+    opening.set_defaults(handler=cmd_open_wizard)
+
     drafts = commands.add_parser("drafts", help="list, show, export, import, restore or delete drafts")
     drafts_cmds = drafts.add_subparsers(dest="drafts_command", metavar="ACTION", required=True)
     listing = drafts_cmds.add_parser("list", help="list drafts, newest first")

@@ -24,8 +24,10 @@ def fill_valid_study(qtbot, page):
     page.release_edit.setDate(QDate(2027, 3, 1))
     qtbot.mouseClick(page.contributors.add_button, Qt.MouseButton.LeftButton)
     table = page.contributors.table
-    for column, value in enumerate(
-        ["Josiah Carberry", "https://orcid.org/0000-0002-1825-0098", "j.carberry@example.org", "Brown University"]
+    for column, value in zip(
+        (0, 1, 2, 4),
+        ["Josiah Carberry", "https://orcid.org/0000-0002-1825-0098", "j.carberry@example.org", "Brown University"],
+        strict=True,
     ):
         table.item(0, column).setText(value)
 
@@ -105,3 +107,22 @@ def test_pasted_invisible_characters_are_removed_and_flagged(qtbot, window):
     page.title_edit.paste()
     assert window.session.deposition.study.title == "HeLa cells"
     assert "ZERO WIDTH SPACE" in page.cleaned_note.text().upper()
+
+
+def test_open_from_the_command_line_by_file_and_by_name(qtbot, window, store, tmp_path):
+    from pathlib import Path
+
+    from bioimage_depositor.ui.app import open_from_command_line
+
+    example = sorted((Path(__file__).resolve().parents[2] / "examples").glob("clem*.draft.json"))[0]
+    open_from_command_line(window, store, str(example))
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
+    assert window.session.deposition.correlative
+    assert "empiar" in window.wizard._flow_keys
+    draft_id = window.session.envelope.draft_id
+    window.close_draft()
+    open_from_command_line(window, store, str(store.folder(draft_id)))
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
+    assert window.session.envelope.draft_id == draft_id  # opened in place, not copied again
+    window.close_draft()
+    assert len(store.list()) == 1

@@ -47,9 +47,21 @@ def run_app(draft: str | None = None, drafts_dir: str | None = None) -> int:
     window = create_window(store)
     window.show()
     if draft:
-        path = Path(draft)
-        if path.exists():
-            QTimer.singleShot(0, lambda: window.import_draft(str(path)))
-        else:
-            QTimer.singleShot(0, lambda: window.open_draft(draft))
+        QTimer.singleShot(0, lambda: open_from_command_line(window, store, draft))
     return app.exec()
+
+
+def open_from_command_line(window: MainWindow, store: DraftStore, draft: str) -> None:
+    """Open ``draft``: a folder of the store opens in place, another file is copied into the store first."""
+    path = Path(draft)
+    if not path.exists():
+        window.open_draft(draft)  # a name or id of the store
+        return
+    folder = path if path.is_dir() else path.parent
+    if folder.resolve().parent == store.root.resolve():
+        window.open_draft(folder.name)
+    else:
+        window.import_draft(str(path))
+        window.statusBar().showMessage(
+            f"Opened a copy of {path} in your drafts; the original file is unchanged.", 15000
+        )

@@ -24,12 +24,47 @@ from PySide6.QtWidgets import (
 
 from ..domain import vocab
 from ..domain.problems import Problem
+from ..domain.rembi import Affiliation, Funding, Publication, RelatedAccession, RelatedLink
 from ..domain.text import invisible_characters
 from .contributors_table import ContributorsTable
 from .draft_session import DraftSession
 from .field_widgets import FieldBlock
 from .form_spec import load_form
+from .model_table import Column, ModelTable
 from .page_base import WizardPage
+
+#: The Study page's list fields edited as tables: columns, factory, noun for the Add button.
+TABLES: dict[str, tuple[list[Column], type, str]] = {
+    "affiliations": (
+        [
+            Column("name", "Name"),
+            Column("address", "Address"),
+            Column("country", "Country", tooltip="Two letters, e.g. GB"),
+            Column("ror", "ROR id", tooltip="e.g. https://ror.org/02catss52"),
+        ],
+        Affiliation,
+        "organisation",
+    ),
+    "funding": ([Column("funder", "Funder"), Column("grant_id", "Grant id")], Funding, "funder"),
+    "publications": (
+        [
+            Column("title", "Title"),
+            Column("authors", "Authors"),
+            Column("doi", "DOI"),
+            Column("pubmed_id", "PubMed id"),
+            Column("year", "Year", "int"),
+            Column("preprint", "Preprint", "bool"),
+        ],
+        Publication,
+        "publication",
+    ),
+    "links": ([Column("url", "Address (URL)"), Column("description", "Description")], RelatedLink, "link"),
+    "related_accessions": (
+        [Column("accession", "Accession"), Column("description", "How it relates")],
+        RelatedAccession,
+        "entry",
+    ),
+}
 
 _NOT_SET = QDate(2000, 1, 1)
 
@@ -80,6 +115,15 @@ class StudyPage(WizardPage):
 
         self.contributors = ContributorsTable()
         self.contributors.edited.connect(self._on_contributors_edited)
+        self.tables: dict[str, ModelTable] = {}
+        for key, (columns, factory, noun) in TABLES.items():
+            table = ModelTable(columns, factory, noun)
+            table.edited.connect(lambda key=key: self._on_table_edited(key))
+            self.tables[key] = table
+        self.acknowledgements_edit = QPlainTextEdit()
+        self.acknowledgements_edit.setTabChangesFocus(True)
+        self.acknowledgements_edit.setMaximumHeight(90)
+        self.acknowledgements_edit.textChanged.connect(self._on_acknowledgements_edit_text_changed)
 
         editors: dict[str, QWidget] = {
             "title": self.title_edit,
@@ -88,6 +132,8 @@ class StudyPage(WizardPage):
             "licence": self.licence_combo,
             "release_date": self.release_edit,
             "contributors": self.contributors,
+            **self.tables,
+            "acknowledgements": self.acknowledgements_edit,
         }
         layout = QFormLayout()
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -96,7 +142,8 @@ class StudyPage(WizardPage):
         for spec in form.fields:
             block = FieldBlock(spec, editors[spec.key])
             label = QLabel(spec.label + (" *" if spec.required else ""))
-            label.setBuddy(editors[spec.key] if spec.key != "contributors" else self.contributors.table)
+            editor = editors[spec.key]
+            label.setBuddy(editor.table if isinstance(editor, ModelTable) else editor)
             layout.addRow(label, block)
             self.blocks[spec.key] = block
         self.body_layout.addLayout(layout)
@@ -128,6 +175,9 @@ class StudyPage(WizardPage):
         else:
             self.release_edit.setDate(_NOT_SET)
         self.contributors.load(study)
+        for key, table in self.tables.items():
+            table.bind(getattr(study, key), ("study", key))
+        self.acknowledgements_edit.setPlainText(study.acknowledgements)
         self._loading = False
         # fields that already hold values show their problems straight away
         self._touched = {key for key in self.blocks if getattr(study, key) not in ("", None, [])}
@@ -183,24 +233,40 @@ class StudyPage(WizardPage):
         self._edited("release_date")
 
     def _on_contributors_edited(self) -> None:
+        if self.session is not None:  # a new organisation typed here appears in the organisations table
+            self.tables["affiliations"].bind(self.session.deposition.study.affiliations, ("study", "affiliations"))
         self._edited("contributors")
+
+    def _on_table_edited(self, key: str) -> None:
+        if key == "affiliations" and self.session is not None:
+            self.contributors.load(self.session.deposition.study)  # renamed organisations
+        self._edited(key)
+
+    def _on_acknowledgements_edit_text_changed(self) -> None:
+        if self.session is None or self._loading:
+            return
+        text = self.acknowledgements_edit.toPlainText()
+        self._flag_invisible(text, multiline=True)
+        self.session.deposition.study.acknowledgements = text
+        self._edited("acknowledgements")
 
     # ------------------------------------------------------------ problems
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Put each problem under its field; cell problems also tint the table."""
         self._last_problems = problems
+        table_widgets: dict[str, ModelTable] = {"contributors": self.contributors, **self.tables}
+        typed = [problem for table in table_widgets.values() for problem in table.typing_problems()]
         by_field: dict[str, list[Problem]] = {key: [] for key in self.blocks}
-        for problem in problems:
+        for problem in [*problems, *typed]:
             field = str(problem.location[1]) if len(problem.location) > 1 else ""
-            if field == "affiliations":
-                field = "contributors"
             if field in by_field:
                 by_field[field].append(problem)
         for key, block in self.blocks.items():
-            shown = by_field[key] if key in self._touched else []
+            shown = by_field[key] if key in self._touched or key in table_widgets else []
             block.problem_label.show_problems(shown)
-        self.contributors.show_problems(by_field["contributors"])
+        for key, table in table_widgets.items():
+            table.mark_problems(by_field[key])
 
     def reveal_all_problems(self) -> None:
         """Show every field's problems, edited or not (after a Next attempt or from Review)."""
@@ -211,10 +277,11 @@ class StudyPage(WizardPage):
         """Focus the widget that edits ``location`` (e.g. from the Review page)."""
         self.reveal_all_problems()
         field = str(location[1]) if len(location) > 1 else "title"
-        if field == "contributors" and len(location) > 3 and isinstance(location[2], int):
-            self.contributors.focus_cell(location[2], str(location[3]))
+        table = self.contributors if field == "contributors" else self.tables.get(field)
+        if table is not None and len(location) > 3 and isinstance(location[2], int):
+            table.focus_cell(location[2], str(location[3]))
         elif field in self.blocks:
             self.blocks[field].editor.setFocus(Qt.FocusReason.OtherFocusReason)
-        block = self.blocks.get("contributors" if field == "affiliations" else field)
+        block = self.blocks.get(field)
         if block is not None:
             self.scroll_area.ensureWidgetVisible(block)
