@@ -340,6 +340,40 @@ def parse_obo(path: Path) -> tuple[dict[str, str], list[dict[str, object]]]:
     return header, terms
 
 
+# Everyday names that FBbi does not list as synonyms, so that type-ahead finds the term a
+# microscopist has in mind (our own wording; FBbi ids unchanged).
+FBBI_SEARCH_NAMES: dict[str, list[str]] = {  # keyed by FBbi label
+    "SPIM": [
+        "light sheet fluorescence microscopy",
+        "light-sheet microscopy",
+        "LSFM",
+        "selective plane illumination microscopy",
+    ],
+    "spinning disk confocal microscopy": ["spinning-disk confocal", "Nipkow disk confocal"],
+    "confocal microscopy": ["laser scanning confocal microscopy", "LSCM", "CLSM", "Airyscan"],
+    "two-photon laser scanning microscopy": ["two-photon microscopy", "2P microscopy"],
+    "fluorescence microscopy": ["epifluorescence microscopy", "widefield fluorescence microscopy"],
+    "bright-field microscopy": ["brightfield microscopy", "transmitted light microscopy"],
+    "transmission electron microscopy (TEM)": ["TEM"],
+    "scanning electron microscopy (SEM)": ["SEM"],
+    "serial block face SEM (SBFSEM)": ["SBF-SEM", "serial block-face scanning electron microscopy"],
+    "focussed ion beam scanning electron microscopy (FIB-SEM)": [
+        "FIB-SEM",
+        "focused ion beam scanning electron microscopy",
+    ],
+    "FLIM": ["fluorescence lifetime imaging microscopy"],
+    "FRET": ["Förster resonance energy transfer", "fluorescence resonance energy transfer"],
+    "FRAP": ["fluorescence recovery after photobleaching"],
+    "FLIP": ["fluorescence loss in photobleaching"],
+    "CARS": ["coherent anti-Stokes Raman scattering microscopy"],
+    "OCT": ["optical coherence tomography"],
+    "evanescent wave microscopy": ["TIRF", "total internal reflection fluorescence microscopy"],
+    "time lapse microscopy": ["time-lapse imaging", "live imaging"],
+    "electron microscopy": ["EM"],
+    "light microscopy": ["optical microscopy"],
+}
+
+
 def imaging_methods(obo: Path) -> dict[str, object]:
     """Select the non-obsolete ``is_a`` descendants of FBbi:00000222 (root included)."""
     header, stanzas = parse_obo(obo)
@@ -358,6 +392,9 @@ def imaging_methods(obo: Path) -> dict[str, object]:
         todo.extend(children.get(tid, ()))
     if FBBI_ROOT not in keep:
         sys.exit(f"{FBBI_ROOT} not found in {obo}")
+    unknown = set(FBBI_SEARCH_NAMES) - {str(live[tid]["name"]) for tid in keep}
+    if unknown:
+        sys.exit(f"search names given for labels that are not imaging methods: {sorted(unknown)}")
     terms = []
     for tid in sorted(keep):
         term = live[tid]
@@ -367,13 +404,13 @@ def imaging_methods(obo: Path) -> dict[str, object]:
                 "label": term["name"],
                 "exact_synonyms": sorted(set(term["exact"])),  # type: ignore[arg-type]
                 "related_synonyms": sorted(set(term["related"])),  # type: ignore[arg-type]
+                "search_names": FBBI_SEARCH_NAMES.get(str(term["name"]), []),
                 # Parents outside the subtree (the FBbi root above "imaging method") are dropped.
                 "parents": sorted(p for p in term["is_a"] if p in keep),  # type: ignore[union-attr]
             }
         )
     return {
-        "source": "FBbi (Biological Imaging Methods Ontology), fbbi.obo from "
-        "github.com/Imaging-semantics/fbbi",
+        "source": "FBbi (Biological Imaging Methods Ontology), fbbi.obo from github.com/Imaging-semantics/fbbi",
         "data_version": header.get("data-version", ""),
         "root": FBBI_ROOT,
         "selection": f"{FBBI_ROOT} and all its is_a descendants, obsolete terms skipped; "
@@ -490,16 +527,13 @@ def fill_in_species(
             continue
         names = sorted(set(names_by_id[tid]))
         if any(
-            base not in names and ids_by_binomial.get(base, set()) - {tid}
-            for base in infraspecific_bases.get(tid, ())
+            base not in names and ids_by_binomial.get(base, set()) - {tid} for base in infraspecific_bases.get(tid, ())
         ):
             continue
         if len(names) == 1:
             pick = names[0]
         else:
-            scored = sorted(
-                ((len(extended_by.get(n, set()) - {tid}), n) for n in names), reverse=True
-            )
+            scored = sorted(((len(extended_by.get(n, set()) - {tid}), n) for n in names), reverse=True)
             if scored[0][0] == 0 or scored[0][0] == scored[1][0]:
                 continue
             pick = scored[0][1]
@@ -572,9 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     methods = imaging_methods(args.fbbi)
-    (args.out / "imaging_methods.json").write_text(
-        dump_json(methods, "terms"), encoding="utf-8", newline="\n"
-    )
+    (args.out / "imaging_methods.json").write_text(dump_json(methods, "terms"), encoding="utf-8", newline="\n")
 
     licences = {
         "source": "BioImage Archive accepted licences (bia.md section 7: bia-shared-datamodels "
@@ -583,9 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         "default": "CC0",
         "licences": licence_rows(),
     }
-    (args.out / "licences.json").write_text(
-        dump_json(licences, "licences"), encoding="utf-8", newline="\n"
-    )
+    (args.out / "licences.json").write_text(dump_json(licences, "licences"), encoding="utf-8", newline="\n")
 
     with tempfile.TemporaryDirectory(prefix="vocab-") as tmp:
         if args.spec_rda is not None:

@@ -389,3 +389,12 @@ def test_loaders_are_cached_and_load_fast() -> None:
     assert vocab.organisms() is orgs
     assert vocab.imaging_methods() is methods
     assert vocab.licences() is lic
+
+
+def test_everyday_method_names_find_their_fbbi_terms():
+    from bioimage_depositor.domain import vocab
+
+    methods = vocab.imaging_methods()
+    assert methods.search("light sheet", 3)[0].label == "SPIM"
+    assert methods.find_label("TIRF").label == "evanescent wave microscopy"
+    assert methods.find_label("FIB-SEM").id == "FBbi:00050000"

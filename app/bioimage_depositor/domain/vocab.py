@@ -181,9 +181,7 @@ class Vocabulary:
             label = _search_norm(term.label)
             names = {_search_norm(n) for n in (term.common_name, *term.synonyms) if n}
             names.discard("")
-            self._entries.append(
-                _Entry(term, label, frozenset(names), "\n".join([label, *sorted(names)]))
-            )
+            self._entries.append(_Entry(term, label, frozenset(names), "\n".join([label, *sorted(names)])))
 
     def __repr__(self) -> str:
         return f"<Vocabulary {self.name!r}: {len(self._terms)} terms>"
@@ -374,7 +372,9 @@ def imaging_methods() -> Vocabulary:
             id=item["id"],
             label=item["label"],
             iri=_OBO_PURL + item["id"].replace(":", "_"),
-            synonyms=tuple(item["exact_synonyms"]) + tuple(item["related_synonyms"]),
+            synonyms=tuple(item["exact_synonyms"])
+            + tuple(item["related_synonyms"])
+            + tuple(item.get("search_names", [])),
             extra=(("parents", " ".join(item["parents"])),),
         )
         for item in data["terms"]

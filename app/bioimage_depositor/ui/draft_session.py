@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..domain.deposition import Deposition
 from ..domain.draft_errors import DraftError
-from ..domain.draft_file import DraftEnvelope
+from ..domain.draft_file import DraftEnvelope, parse_draft, serialise_draft
 from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
 from ..domain.problems import Problem
@@ -62,7 +62,9 @@ class DraftSession(QObject):
         self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._on_save_timer_timeout)
         self._validate_timer = QTimer(self, singleShot=True, interval=VALIDATE_DELAY_MS)
-        self._validate_timer.timeout.connect(self.revalidate)
+        self._validate_timer.timeout.connect(self._on_validate_timer_timeout)
+        self._validator = BackgroundRunner(max_threads=1, parent=self)
+        self._validation_generation = 0
 
     @property
     def deposition(self) -> Deposition:
@@ -91,10 +93,27 @@ class DraftSession(QObject):
             self.touch()
 
     def revalidate(self) -> None:
-        """Run the rules now (cheap, pure Python) and publish the problems."""
+        """Run the rules now, on the UI thread, and publish the problems (after structural edits)."""
         self._validate_timer.stop()
+        self._validation_generation += 1
         self.problems = check_deposition(self.deposition)
         self.problems_changed.emit(self.problems)
+
+    def _on_validate_timer_timeout(self) -> None:
+        """Run the rules on a snapshot in a worker, so typing in a large draft never waits for them."""
+        self._validation_generation += 1
+        generation = self._validation_generation
+        data = serialise_draft(self.envelope)
+
+        def check() -> list[Problem]:
+            return check_deposition(parse_draft(data, "validation snapshot").deposition)
+
+        def publish(problems: list[Problem]) -> None:
+            if generation == self._validation_generation:  # a newer edit has its own run coming
+                self.problems = problems
+                self.problems_changed.emit(problems)
+
+        self._validator.submit(check, publish, lambda error: log.error("validation failed: %r", error))
 
     # ------------------------------------------------------------ saving
 
@@ -109,14 +128,16 @@ class DraftSession(QObject):
             return  # the running save re-checks ``_dirty`` when it finishes
         self._dirty = False
         self._in_flight = True
-        snapshot = self.envelope.model_copy(deep=True)
-        snapshot.revision = self._revision
+        # Serialising is the only work done here; parsing and writing happen in the writer thread.
+        self.envelope.revision = self._revision
+        data = serialise_draft(self.envelope)
+        expected = self._revision
+
+        def save() -> DraftEnvelope:
+            return self.store.save(parse_draft(data, "autosave snapshot"), expected_revision=expected)
+
         self._set_state(SaveState.SAVING)
-        self._writer.submit(
-            lambda: self.store.save(snapshot, expected_revision=snapshot.revision),
-            self._on_writer_saved,
-            self._on_writer_failed,
-        )
+        self._writer.submit(save, self._on_writer_saved, self._on_writer_failed)
 
     def _on_writer_saved(self, saved: DraftEnvelope) -> None:
         self._in_flight = False
@@ -145,6 +166,7 @@ class DraftSession(QObject):
     def flush(self, timeout_ms: int = 10_000) -> bool:
         """Write outstanding edits and wait for them (used when closing); True if all saved."""
         self._save_timer.stop()
+        self._validator.wait_for_done(timeout_ms)
         self._writer.wait_for_done(timeout_ms)
         QCoreApplication.processEvents()  # deliver the finished save's result to this object
         if self._dirty or self.state is SaveState.FAILED:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -341,7 +341,7 @@ class TermListEditor(Editor):
         self.input.setCompleter(self.completer)
         self.input.textEdited.connect(self._on_input_text_edited)
         self.completer.activated.connect(self._on_completer_activated)
-        self.input.returnPressed.connect(self._on_input_return_pressed)
+        self.input.installEventFilter(self)
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.clicked.connect(self.remove_current)
         _list_shortcuts(self.list, self.input.setFocus, self.remove_current, lambda _step: None)
@@ -357,6 +357,19 @@ class TermListEditor(Editor):
         layout.addWidget(self.note)
         self.terms: list[OntologyTerm] = []
         self.setFocusProxy(self.input)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in the finder adds the typed term and is not passed on (it must not press Next)."""
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not self.completer.popup().isVisible()
+        ):
+            self._on_input_return_pressed()
+            return True
+        return super().eventFilter(watched, event)
 
     def _vocabulary(self) -> vocab.Vocabulary:
         return vocab.organisms() if self.vocabulary_name == "organisms" else vocab.imaging_methods()

@@ -9,7 +9,7 @@ write into the draft as the user types.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -70,10 +70,6 @@ class DepositionWizard(QWidget):
         self.next_button.setDefault(True)
         self.back_button.clicked.connect(self.go_back)
         self.next_button.clicked.connect(self.go_next)
-        for key in ("Return", "Enter"):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self._on_enter_shortcut_activated)
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(24, 8, 24, 12)
@@ -192,12 +188,19 @@ class DepositionWizard(QWidget):
         self.next_button.setEnabled(bool(page and page.is_complete()))
         self.back_button.setEnabled(flow.previous_page(self.session.deposition, key) is not None)
 
-    def _on_enter_shortcut_activated(self) -> None:
-        focus = self.focusWidget()
-        if focus is not None and focus.metaObject().className() in {"QPlainTextEdit", "QTableWidget", "QTreeWidget"}:
-            return  # Enter belongs to multi-line editors and lists
-        if self.next_button.isVisible() and self.next_button.isEnabled():
-            self.go_next()
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses Next when the page is valid.
+
+        Widgets that use Enter themselves (multi-line text, the term finder,
+        table editors) accept the key, so it only reaches here from one-line
+        fields, buttons and lists, as in a dialog with a default button.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.next_button.isVisible() and self.next_button.isEnabled():
+                self.go_next()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _on_page_list_row_changed(self, row: int) -> None:
         if row >= 0:
