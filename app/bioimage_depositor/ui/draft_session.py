@@ -65,6 +65,7 @@ class DraftSession(QObject):
         self._validate_timer.timeout.connect(self._on_validate_timer_timeout)
         self._validator = BackgroundRunner(max_threads=1, parent=self)
         self._validation_generation = 0
+        self._closed = False
 
     @property
     def deposition(self) -> Deposition:
@@ -101,6 +102,8 @@ class DraftSession(QObject):
 
     def _on_validate_timer_timeout(self) -> None:
         """Run the rules on a snapshot in a worker, so typing in a large draft never waits for them."""
+        if self._closed:
+            return
         self._validation_generation += 1
         generation = self._validation_generation
         data = serialise_draft(self.envelope)
@@ -109,7 +112,7 @@ class DraftSession(QObject):
             return check_deposition(parse_draft(data, "validation snapshot").deposition)
 
         def publish(problems: list[Problem]) -> None:
-            if generation == self._validation_generation:  # a newer edit has its own run coming
+            if generation == self._validation_generation and not self._closed:  # else a newer run is coming
                 self.problems = problems
                 self.problems_changed.emit(problems)
 
@@ -185,8 +188,10 @@ class DraftSession(QObject):
 
     def close(self) -> bool:
         """Save, then release the lock; if saving fails the lock is kept and False returned."""
+        self._validate_timer.stop()
         ok = self.flush()
         if ok:
+            self._closed = True  # results still in flight are dropped from now on
             self.release_lock()
         return ok
 

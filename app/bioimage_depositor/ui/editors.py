@@ -365,11 +365,15 @@ class TermListEditor(Editor):
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and not self.completer.popup().isVisible()
+            and not self._popup_visible()
         ):
             self._on_input_return_pressed()
             return True
         return super().eventFilter(watched, event)
+
+    def _popup_visible(self) -> bool:
+        popup = self.completer.popup()
+        return popup is not None and popup.isVisible()
 
     def _vocabulary(self) -> vocab.Vocabulary:
         return vocab.organisms() if self.vocabulary_name == "organisms" else vocab.imaging_methods()
