@@ -57,7 +57,9 @@ def test_fill_every_page_then_back_and_reopen(qtbot, window, store):
     study.release_edit.setDate(QDate(2027, 1, 15))
     click(qtbot, study.contributors.add_button)
     table = study.contributors.table
-    for column, value in zip((0, 1, 2, 4), ("Ada Lovelace", "0000-0002-1825-0097", "ada@example.org", "EMBL"), strict=True):
+    for column, value in zip(
+        (0, 1, 2, 4), ("Ada Lovelace", "0000-0002-1825-0097", "ada@example.org", "EMBL"), strict=True
+    ):
         table.item(0, column).setText(value)
     click(qtbot, study.tables["publications"].add_button)
     publications = study.tables["publications"].table
@@ -86,8 +88,13 @@ def test_fill_every_page_then_back_and_reopen(qtbot, window, store):
     form.editors["title"].edit.selectAll()
     type_into(qtbot, form.editors["title"], "Tg(myl7:GFP) larvae")
     pick_term(qtbot, form.editors["organisms"], "a fish I think", choose_first=False)
-    qtbot.waitUntil(lambda: "free text" in form.blocks["organisms"].problem_label.text()
-                    or "free text" in form.editors["organisms"].note.text(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: (
+            "free text" in form.blocks["organisms"].problem_label.text()
+            or "free text" in form.editors["organisms"].note.text()
+        ),
+        timeout=5_000,
+    )
     form.editors["organisms"].list.setCurrentRow(0)
     click(qtbot, form.editors["organisms"].remove_button)
     pick_term(qtbot, form.editors["organisms"], "zebrafish")
@@ -161,9 +168,10 @@ def test_review_problem_opens_its_page_and_focuses_the_field(qtbot, window, stor
     assert wizard.current_key() == "biosamples"
     editor = wizard.pages["biosamples"].editor.form_view.editors["biological_entity"]
     assert editor.edit.hasFocus() or window.focusWidget() is editor.edit
-    assert "biological entity" in wizard.pages["biosamples"].editor.form_view.blocks[
-        "biological_entity"
-    ].problem_label.text().lower()
+    assert (
+        "biological entity"
+        in wizard.pages["biosamples"].editor.form_view.blocks["biological_entity"].problem_label.text().lower()
+    )
 
 
 def test_switching_a_component_to_empiar_adds_the_empiar_page(qtbot, window, store):
