@@ -8,6 +8,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+os.environ["BIOIMAGE_DEPOSITOR_OFFLINE"] = "1"  # tests never reach outside hosts; OLS tests use a local stand-in
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from bioimage_depositor.domain.drafts import DraftStore
 class SlowStore(DraftStore):
     """A store whose disk work is slow and which records the thread it ran on."""
 
-    delay = 0.4
+    delay = 1.0
 
     def __init__(self, root):
         super().__init__(root)
@@ -77,4 +77,5 @@ def test_slow_disk_never_stalls_the_event_loop(qtbot, tmp_path):
     assert store.threads, "the store was never called"
     assert not any(store.threads[:-1]), "a slow store call ran on the UI thread"
     # the final flush on close is allowed to run on the UI thread; everything before it is not
-    assert beat.longest < 250, f"the event loop stalled for {beat.longest} ms"
+    # a slow call on the UI thread would stall it for a whole second; noisy machines stay well below
+    assert beat.longest < 700, f"the event loop stalled for {beat.longest} ms"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain import vocab
+from ..domain import ols, vocab
 from ..domain.rembi import OntologyTerm
+from .background import run_in_background
 
 
 class Editor(QWidget):
@@ -342,6 +343,10 @@ class TermListEditor(Editor):
         self.input.textEdited.connect(self._on_input_text_edited)
         self.completer.activated.connect(self._on_completer_activated)
         self.input.installEventFilter(self)
+        # online lookup (organisms only; FBbi imaging methods are bundled in full)
+        self._online_timer = QTimer(self, singleShot=True, interval=400)
+        self._online_timer.timeout.connect(self._on_online_timer_timeout)
+        self._online_generation = 0
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.clicked.connect(self.remove_current)
         _list_shortcuts(self.list, self.input.setFocus, self.remove_current, lambda _step: None)
@@ -386,6 +391,32 @@ class TermListEditor(Editor):
         matches = self._vocabulary().search(text, limit=15) if len(text.strip()) >= 2 else []
         self._suggested = {self._display(term): term for term in matches}
         self._suggestions.setStringList(list(self._suggested))
+        self._online_generation += 1
+        if self.vocabulary_name == "organisms" and ols.online_lookup_enabled() and len(text.strip()) >= 3:
+            self._online_timer.start()
+
+    def _on_online_timer_timeout(self) -> None:
+        generation = self._online_generation
+        text = self.input.text()
+        run_in_background(
+            lambda: ols.search_organisms(text),
+            lambda terms: self._on_online_results(generation, terms),
+            lambda _error: None,  # offline or refused: the bundled list is what the user gets
+        )
+
+    def _on_online_results(self, generation: int, terms: list[vocab.Term]) -> None:
+        if generation != self._online_generation:
+            return  # the user kept typing; a newer lookup is on its way
+        known = {term.id for term in self._suggested.values()}
+        added = False
+        for term in terms:
+            if term.id not in known:
+                self._suggested[f"{term.label}  —  {term.id}  (online, OLS)"] = term
+                added = True
+        if added:
+            self._suggestions.setStringList(list(self._suggested))
+            if self.input.hasFocus():
+                self.completer.complete()
 
     def _on_completer_activated(self, text: str) -> None:
         term = self._suggested.get(text)
