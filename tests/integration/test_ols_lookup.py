@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -26,7 +27,7 @@ DOCS = {
 
 
 class FakeOls(BaseHTTPRequestHandler):
-    requests_seen: list[dict] = []
+    requests_seen: ClassVar[list[dict]] = []
 
     def do_GET(self):
         url = urlparse(self.path)
