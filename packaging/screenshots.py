@@ -1,6 +1,6 @@
 """Render offscreen screenshots of the program's pages from the example drafts.
 
-Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py OUT_DIR``
+Usage: ``.venv/bin/python packaging/screenshots.py OUT_DIR [--dark] [--size 1280x720] [--scale 2]``
 Writes start.png, study.png, clem-<page>.png for every page of the CLEM example,
 study-problems.png and review.png (1280x800). The
 drafts go to a temporary store, so the user's own drafts are never touched.
@@ -34,7 +34,30 @@ def settle(app: QApplication, window, condition=lambda: True, rounds: int = 200)
     QCoreApplication.sendPostedEvents()
 
 
-def main(out_dir: str) -> None:
+def dark_palette():
+    """A dark palette like a desktop's dark theme, to check that every page stays readable."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2b"),
+        (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1e1e1e"),
+        (QPalette.ColorRole.AlternateBase, "#262626"),
+        (QPalette.ColorRole.Text, "#e6e6e6"),
+        (QPalette.ColorRole.Button, "#353535"),
+        (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+        (QPalette.ColorRole.Highlight, "#3d7ac7"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+        (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
+        (QPalette.ColorRole.Link, "#7fb2ff"),
+        (QPalette.ColorRole.Mid, "#555555"),
+    ):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def main(out_dir: str, *, dark: bool = False, size: tuple[int, int] = (1280, 800)) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     home = tempfile.mkdtemp(prefix="bd-shots-")
@@ -44,6 +67,9 @@ def main(out_dir: str) -> None:
     from bioimage_depositor.ui.style import apply_style
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     apply_style(app)
     store = DraftStore()
     for example in sorted((ROOT / "examples").glob("*.draft.json")):
@@ -53,7 +79,7 @@ def main(out_dir: str) -> None:
     broken.deposition.study.keywords = ["mitosis"]
     store.save(broken)
     window = create_window(store)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     settle(app, window, lambda: window.start_page.drafts.topLevelItemCount() == 3)
     window.grab().save(str(out / "start.png"))
@@ -93,4 +119,15 @@ def main(out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", nargs="?", default="screenshots")
+    parser.add_argument("--dark", action="store_true", help="use a dark palette")
+    parser.add_argument("--size", default="1280x800", help="window size, e.g. 1280x720")
+    parser.add_argument("--scale", default="", help="Qt scale factor, e.g. 2 for a high-DPI screen")
+    options = parser.parse_args()
+    if options.scale:
+        os.environ["QT_SCALE_FACTOR"] = options.scale
+    width, height = (int(v) for v in options.size.lower().split("x"))
+    main(options.out, dark=options.dark, size=(width, height))
