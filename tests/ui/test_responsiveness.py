@@ -68,7 +68,8 @@ def test_slow_disk_never_stalls_the_event_loop(qtbot, tmp_path):
     page = window.wizard.pages["study"]
     qtbot.keyClicks(page.title_edit, "Typing while the disk is slow")
     qtbot.waitUntil(lambda: window.session.state.name == "SAVED", timeout=10_000)
-    qtbot.keyClicks(page.keywords_edit, "more, typing")
+    qtbot.keyClicks(page.keywords_edit.entry, "more, typing")
+    qtbot.keyClick(page.keywords_edit.entry, Qt.Key.Key_Return)
     qtbot.mouseClick(page.contributors.add_button, Qt.MouseButton.LeftButton)
     qtbot.wait(50)
     beat.timer.stop()

@@ -51,7 +51,9 @@ def test_fill_every_page_then_back_and_reopen(qtbot, window, store):
     qtbot.keyClicks(study.title_edit, "Light-sheet imaging of the beating zebrafish heart at 3 dpf")
     study.description_edit.setFocus()
     qtbot.keyClicks(study.description_edit, "Selective plane illumination time-lapse of cardiomyocytes.")
-    qtbot.keyClicks(study.keywords_edit, "zebrafish, heart, light-sheet")
+    qtbot.keyClicks(study.keywords_edit.entry, "zebrafish, heart, light-sheet")
+    qtbot.keyClick(study.keywords_edit.entry, Qt.Key.Key_Return)
+    assert study.keywords_edit.list.count() == 3
     study.licence_combo.setFocus()
     study.licence_combo.setCurrentIndex(study.licence_combo.findData("CC0"))
     study.release_edit.setDate(QDate(2027, 1, 15))

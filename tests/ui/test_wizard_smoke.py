@@ -19,7 +19,8 @@ def open_new_draft(qtbot, window, name="Spindle imaging"):
 def fill_valid_study(qtbot, page):
     qtbot.keyClicks(page.title_edit, "Live-cell confocal imaging of mitotic spindles in HeLa cells")
     page.description_edit.setPlainText("Time-lapse spinning-disk confocal images of dividing HeLa cells.")
-    qtbot.keyClicks(page.keywords_edit, "mitosis, spindle")
+    qtbot.keyClicks(page.keywords_edit.entry, "mitosis, spindle")
+    qtbot.keyClick(page.keywords_edit.entry, Qt.Key.Key_Return)
     page.licence_combo.setCurrentIndex(page.licence_combo.findData("CC BY 4.0"))
     page.release_edit.setDate(QDate(2027, 3, 1))
     qtbot.mouseClick(page.contributors.add_button, Qt.MouseButton.LeftButton)

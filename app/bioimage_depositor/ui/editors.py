@@ -230,41 +230,71 @@ class _ListButtons(QWidget):
 
 
 class StringListEditor(Editor):
-    """A list of short texts (keywords, variables), one per row, editable in place."""
+    """A list of short texts (keywords, variables), one per row, editable in place.
+
+    The line below the list adds entries quickly: type or paste them separated
+    by commas or semicolons and press Enter; each becomes a row.
+    """
 
     def __init__(self, noun: str = "item", placeholder: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list = QListWidget(self)
-        self.list.setMaximumHeight(110)
-        self.list.setAccessibleName(noun)
+        self.list.setMaximumHeight(96)
+        self.list.setAccessibleName(f"{noun}s")
         self.list.itemChanged.connect(self._on_list_item_changed)
-        self.placeholder = placeholder
+        self.entry = QLineEdit(self)
+        self.entry.setPlaceholderText(f"Type {noun}s separated by commas and press Enter, e.g. {placeholder}")
+        self.entry.setAccessibleName(f"Add {noun}s")
+        self.entry.installEventFilter(self)
         self.buttons = _ListButtons(noun, self)
-        self.buttons.add.clicked.connect(self.add_row)
+        self.buttons.add.clicked.connect(self._on_add_button_clicked)
         self.buttons.remove.clicked.connect(self.remove_current)
         self.buttons.up.clicked.connect(lambda: self.move_current(-1))
         self.buttons.down.clicked.connect(lambda: self.move_current(1))
-        _list_shortcuts(self.list, self.add_row, self.remove_current, self.move_current)
+        _list_shortcuts(self.list, self.entry.setFocus, self.remove_current, self.move_current)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
+        layout.addWidget(self.entry)
         layout.addWidget(self.buttons)
         self._loading = False
-        self.setFocusProxy(self.list)
+        self.setFocusProxy(self.entry)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in the quick-add line adds its entries and goes no further (it must not press Next)."""
+        if (
+            watched is self.entry
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.add_entries(self.entry.text())
+            return True
+        return super().eventFilter(watched, event)
 
     def _new_item(self, text: str) -> QListWidgetItem:
         item = QListWidgetItem(text)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
         return item
 
-    def add_row(self) -> None:
-        """Append an empty row and start editing it."""
-        item = self._new_item("")
+    def add_entries(self, text: str) -> None:
+        """Append every comma- or semicolon-separated entry of ``text`` as a row."""
+        parts = [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",")]
+        parts = [part for part in parts if part]
+        if not parts:
+            return
         self._loading = True
-        self.list.addItem(item)
+        for part in parts:
+            self.list.addItem(self._new_item(part))
         self._loading = False
-        self.list.setCurrentItem(item)
-        self.list.editItem(item)
+        self.entry.clear()
+        self.edited.emit()
+
+    def _on_add_button_clicked(self) -> None:
+        if self.entry.text().strip():
+            self.add_entries(self.entry.text())
+        else:
+            self.entry.setFocus()
 
     def remove_current(self) -> None:
         """Remove the selected row."""
@@ -284,9 +314,18 @@ class StringListEditor(Editor):
         self.list.setCurrentRow(target)
         self.edited.emit()
 
-    def _on_list_item_changed(self, _item: QListWidgetItem) -> None:
-        if not self._loading:
-            self.edited.emit()
+    def _on_list_item_changed(self, item: QListWidgetItem) -> None:
+        if self._loading:
+            return
+        if "," in item.text() or ";" in item.text():  # a pasted list becomes several rows
+            row = self.list.row(item)
+            parts = [p.strip() for p in item.text().replace(";", ",").split(",") if p.strip()]
+            self._loading = True
+            item.setText(parts[0] if parts else "")
+            for offset, part in enumerate(parts[1:], start=1):
+                self.list.insertItem(row + offset, self._new_item(part))
+            self._loading = False
+        self.edited.emit()
 
     def value(self) -> list[str]:
         texts = (self.list.item(i).text() for i in range(self.list.count()))

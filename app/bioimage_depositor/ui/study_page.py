@@ -28,6 +28,7 @@ from ..domain.rembi import Affiliation, Funding, Publication, RelatedAccession, 
 from ..domain.text import invisible_characters
 from .contributors_table import ContributorsTable
 from .draft_session import DraftSession
+from .editors import StringListEditor
 from .field_widgets import FieldBlock
 from .form_spec import load_form
 from .model_table import Column, ModelTable
@@ -95,9 +96,8 @@ class StudyPage(WizardPage):
         self.description_edit.setMaximumHeight(170)
         self.description_edit.textChanged.connect(self._on_description_edit_text_changed)
 
-        self.keywords_edit = QLineEdit()
-        self.keywords_edit.setPlaceholderText(form.field("keywords").example)
-        self.keywords_edit.textEdited.connect(self._on_keywords_edit_text_edited)
+        self.keywords_edit = StringListEditor("keyword", form.field("keywords").example)
+        self.keywords_edit.edited.connect(self._on_keywords_edit_edited)
 
         self.licence_combo = QComboBox()
         self.licence_combo.addItem("Choose a licence…", "")
@@ -163,7 +163,7 @@ class StudyPage(WizardPage):
         self._loading = True
         self.title_edit.setText(study.title)
         self.description_edit.setPlainText(study.description)
-        self.keywords_edit.setText(", ".join(study.keywords))
+        self.keywords_edit.set_value(study.keywords)
         index = self.licence_combo.findData(study.licence)
         if index < 0 and study.licence:  # a licence the form does not offer: keep and show it
             self.licence_combo.addItem(study.licence, study.licence)
@@ -212,11 +212,12 @@ class StudyPage(WizardPage):
         self.session.deposition.study.description = text
         self._edited("description")
 
-    def _on_keywords_edit_text_edited(self, text: str) -> None:
+    def _on_keywords_edit_edited(self) -> None:
         if self.session is None or self._loading:
             return
-        self._flag_invisible(text)
-        self.session.deposition.study.keywords = [part for part in text.split(",") if part.strip()]
+        keywords = self.keywords_edit.value()
+        self._flag_invisible(" ".join(keywords))
+        self.session.deposition.study.keywords = keywords
         self._edited("keywords")
 
     def _on_licence_combo_changed(self, index: int) -> None:
