@@ -24,8 +24,11 @@ def setup_logging(level: int = logging.INFO) -> Path:
     """
     path = log_file()
     root = logging.getLogger()
-    if any(getattr(h, "_bioimage_depositor", False) for h in root.handlers):
-        return path
+    for existing in [h for h in root.handlers if getattr(h, "_bioimage_depositor", False)]:
+        if getattr(existing, "baseFilename", None) == str(path):
+            return path
+        root.removeHandler(existing)  # the log folder moved (tests, portable use)
+        existing.close()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
