@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bioimage_depositor.domain.correlation_model import AffineTransform, CoordinateSystem, zyx_axes
 from bioimage_depositor.domain.deposition import Deposition, FileEntry, StudyComponent
 from bioimage_depositor.domain.draft_file import DraftEnvelope, serialise_draft
 from bioimage_depositor.domain.empiar_fields import EmpiarEntry, EmpiarImageSet
@@ -228,8 +229,25 @@ def clem() -> Deposition:
         spatial_temporal_alignment="Grid-square corners and lipid droplets picked in BigWarp in both modalities; "
         "an affine transform fitted by least squares (RMS residual 85 nm).",
         fiducials_used="Sapphire disc grid pattern and lipid droplets",
-        transformation_matrix="correlation/lm_to_em.zarr/zarr.json (OME-NGFF 0.6 scene) and "
-        "correlation/landmarks.csv (BigWarp)",
+        transformation_matrix="BigWarp landmarks: correlation/landmarks.csv",
+        coordinate_systems=[
+            CoordinateSystem(name="lm_airyscan", component_id="component-lm", axes=zyx_axes("micrometer")),
+            CoordinateSystem(name="em_fibsem", component_id="component-em", axes=zyx_axes("nanometer")),
+        ],
+        transforms=[
+            # Light (µm) onto FIB-SEM (nm), rows and columns in z, y, x order: a 3° rotation about z,
+            # scaled by 1000 for the unit change, then a translation in nm.
+            AffineTransform(
+                name="BigWarp affine landmark fit, 12 fiducials, RMS residual 85 nm",
+                input="lm_airyscan",
+                output="em_fibsem",
+                matrix=[
+                    [1000.0, 0.0, 0.0, 42.0],
+                    [0.0, 998.63, -52.34, -310.5],
+                    [0.0, 52.34, 998.63, 1520.0],
+                ],
+            )
+        ],
     )
     lm = StudyComponent(
         id="component-lm",
@@ -271,8 +289,7 @@ def clem() -> Deposition:
                     image_height=1536,
                     pixel_width=50.0,
                     pixel_height=50.0,
-                    details="Pixel size in ångström. Light microscopy of the same cell: BioImage Archive "
-                    "(accession added on submission). Transform: correlation/lm_to_em.zarr/zarr.json.",
+                    details="Pixel size in ångström.",
                 )
             ],
         ),

@@ -40,4 +40,6 @@ def setup_logging(level: int = logging.INFO) -> Path:
     handler._bioimage_depositor = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # libraries (xsdata, Pillow) warn about damaged files through `warnings`; keep that in the log
+    logging.captureWarnings(True)
     return path

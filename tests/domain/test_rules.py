@@ -179,3 +179,131 @@ def test_problem_json_shape():
         "location": "study.contributors[2].affiliation_ids",
         "message": problem.message,
     }
+
+
+# ------------------------------------------------------------------ file names and layout
+
+
+def problems_with(dep, code):
+    return [p for p in check_deposition(dep) if p.code == code]
+
+
+def test_bia_path_rule_names_characters_and_proposed_fix():
+    dep = examples.light_microscopy()
+    dep.components[0].files[1].path = "control/cell #2 & µm.tif"
+    [problem] = problems_with(dep, "file.path.invalid_bia")
+    assert problem.path == "components[0].files[1].path"
+    assert problem.blocking
+    assert "'#', '&' and 'µ'" in problem.message
+    assert "'control/cell -2 Et um.tif'" in problem.message
+    assert problem.params["proposed"] == "control/cell -2 Et um.tif"
+    assert problem.message.count(".") == problem.message.count(".tif") + 1  # one sentence
+
+
+def test_applying_the_fix_clears_the_problem_without_touching_path():
+    from bioimage_depositor.domain.filelist.naming import apply_fixes, propose_fixes
+
+    dep = examples.light_microscopy()
+    component = dep.components[0]
+    component.files[0].path = "a#b.tif"
+    component.files = apply_fixes(component.files, propose_fixes(component.files, "BIA"))
+    assert component.files[0].path == "a#b.tif"
+    assert problems_with(dep, "file.path.invalid_bia") == []
+    assert errors(dep) == []
+
+
+def test_bia_rule_uses_the_deposited_path():
+    dep = examples.light_microscopy()
+    dep.components[0].files[0].deposit_path = "bad?.tif"
+    [problem] = problems_with(dep, "file.path.invalid_bia")
+    assert "'bad?.tif'" in problem.message and "'bad-.tif'" in problem.message
+
+
+def test_bia_rule_applies_to_annotation_file_lists():
+    from bioimage_depositor.domain.deposition import AnnotationSet, FileEntry
+
+    dep = examples.light_microscopy()
+    dep.annotations.append(AnnotationSet(title="Masks", files=[FileEntry(path="masks/cell[1].png")]))
+    [problem] = problems_with(dep, "file.path.invalid_bia")
+    assert problem.path == "annotations[0].files[0].path"
+    assert "'masks/cell(1).png'" in problem.message
+
+
+def test_bia_proposals_in_messages_are_unique():
+    dep = examples.light_microscopy()
+    files = dep.components[0].files
+    files[0].path = "x#.tif"
+    files[1].path = "x?.tif"
+    proposed = [p.params["proposed"] for p in problems_with(dep, "file.path.invalid_bia")]
+    assert proposed == ["x-.tif", "x-_2.tif"]
+
+
+def test_case_only_duplicates_warn():
+    dep = examples.light_microscopy()
+    files = dep.components[0].files
+    files[1].path = files[0].path.upper()
+    [problem] = problems_with(dep, "files.path.case_duplicate")
+    assert problem.severity == "warning"
+    assert problem.path == "components[0].files[1].path"
+    assert "differ only in upper and lower case" in problem.message
+    files[1].path = files[0].path  # an exact repeat is the duplicate error, not this warning
+    assert problems_with(dep, "files.path.case_duplicate") == []
+    assert problems_with(dep, "files.path.duplicate")
+
+
+def test_empiar_names_are_warnings_with_a_fix():
+    dep = examples.clem()
+    dep.components[1].files[0].path = "fibsem_cell1/slice:0000.tif"
+    [problem] = problems_with(dep, "file.path.unsafe_empiar")
+    assert problem.severity == "warning"
+    assert problem.path == "components[1].files[0].path"
+    assert "'fibsem_cell1/slice-0000.tif'" in problem.message
+    assert problems_with(dep, "file.path.invalid_bia") == []
+    assert errors(dep) == []
+
+
+def test_empiar_image_set_directory_must_hold_files():
+    dep = examples.clem()
+    dep.components[1].empiar.image_sets[0].directory = "data/fibsem_cel1"
+    [problem] = problems_with(dep, "empiar.imageset.directory.empty")
+    assert problem.path == "components[1].empiar.image_sets[0].directory"
+    assert "data/fibsem_cell1" in problem.message  # the folder actually added
+    assert problems_with(dep, "file.path.outside_imageset") == []  # said once, not per file
+
+
+def test_empiar_file_outside_every_image_set_warns():
+    from bioimage_depositor.domain.deposition import FileEntry
+
+    dep = examples.clem()
+    dep.components[1].files.append(FileEntry(path="notes/readme.txt"))
+    [problem] = problems_with(dep, "file.path.outside_imageset")
+    assert problem.severity == "warning"
+    assert problem.path == "components[1].files[3].path"
+    assert "data/notes" in problem.message
+
+
+def test_empiar_folder_longer_than_an_image_set_directory_may_be_warns_once():
+    dep = examples.clem()
+    deep = "fibsem_cell1/" + "sub_folder/" * 20
+    for entry in dep.components[1].files:
+        entry.path = deep + entry.path.rsplit("/", 1)[1]
+    found = problems_with(dep, "file.path.empiar_folder_too_long")
+    assert len(found) == 1 and found[0].severity == "warning"
+
+
+def test_file_name_rules_are_fast_on_large_lists():
+    import time
+
+    from bioimage_depositor.domain import rules
+    from bioimage_depositor.domain.deposition import FileEntry
+
+    component = StudyComponent(
+        files=[FileEntry(path=f"plate_{i // 1000:03d}/image_{i:06d}.tif", size_bytes=1) for i in range(100_000)]
+    )
+    component.files[-1].path = "plate_099/bad#name.tif"
+    out = rules._Collector()
+    start = time.perf_counter()
+    rules._check_file_paths(out, component, ("components", 0))
+    elapsed = time.perf_counter() - start
+    assert [p.code for p in out.problems] == ["file.path.invalid_bia"]
+    assert elapsed < 1.5  # about 0.3 s on a 2-core VM; checked on every edit of the Image Data page

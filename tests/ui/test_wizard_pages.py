@@ -196,3 +196,31 @@ def test_switching_a_component_to_empiar_adds_the_empiar_page(qtbot, window, sto
     assert window.session.deposition.components[0].empiar is not None
     click(qtbot, empiar.image_sets.add_button)
     assert len(window.session.deposition.components[0].empiar.image_sets) == 1
+
+
+def test_export_from_review_then_start_a_new_draft_from_the_package(qtbot, window, store, tmp_path):
+    from pathlib import Path
+
+    example = sorted((Path(__file__).resolve().parents[2] / "examples").glob("light*.draft.json"))[0]
+    envelope = store.import_file(example)
+    window.open_draft(envelope.draft_id)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
+    wizard = window.wizard
+    wizard.show_page("review")
+    review = wizard.pages["review"]
+    qtbot.waitUntil(review.export_button.isEnabled, timeout=5_000)
+    target = tmp_path / "out" / "spindle-package"
+    review.export_to(target)
+    qtbot.waitUntil(lambda: review.last_export is not None or "failed" in review.export_status.text(), timeout=60_000)
+    assert review.last_export is not None, review.export_status.text()
+    assert (target / "SUMMARY.md").is_file() and (target / "MANIFEST.tsv").is_file()
+    assert "Exported" in review.export_status.text()
+    window.close_draft()
+
+    window.import_submission(str(target))
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    imported = window.session.deposition
+    assert imported.study.title == envelope.deposition.study.title
+    assert [c.name for c in imported.components] == [c.name for c in envelope.deposition.components]
+    assert window.last_import_report is not None
+    assert len(store.list()) == 2

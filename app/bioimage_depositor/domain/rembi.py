@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import Id, Model, new_id, normalised
+from .correlation_model import AffineTransform, CoordinateSystem
 from .identifiers import parse_accession, parse_doi, parse_email, parse_orcid, parse_pubmed_id, parse_ror
 from .text import Block, Line
 
@@ -160,7 +161,10 @@ class ImageCorrelation(Model):
     title: Line = ""
     spatial_temporal_alignment: Block = ""
     fiducials_used: Block = ""
-    transformation_matrix: Block = ""
+    transformation_matrix: Block = ""  # free text as the archives take it (file path, short matrix)
+    # Structured form, written to the OME-NGFF 0.6 scene (see correlation_model); empty in older drafts.
+    coordinate_systems: list[CoordinateSystem] = Field(default_factory=list)
+    transforms: list[AffineTransform] = Field(default_factory=list)
 
 
 class ImageAnalysis(Model):

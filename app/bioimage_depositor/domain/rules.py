@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from . import vocab
-from .deposition import AnnotationSet, Deposition, StudyComponent
+from .deposition import AnnotationSet, Archive, Deposition, StudyComponent
 from .empiar_fields import (
     DATA_FORMATS,
     EXPERIMENT_TYPES,
@@ -24,6 +24,7 @@ from .empiar_fields import (
     VOXEL_TYPES,
     EmpiarEntry,
 )
+from .filelist import naming
 from .identifiers import (
     IdentifierError,
     parse_accession,
@@ -42,6 +43,7 @@ ISO_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.I)
 _NCBI_TAXON = re.compile(r"^NCBITaxon:\d+$")
 _EMPIAR_OTHER_TEXT = re.compile(r"^[A-Z0-9 ]+$")
+_EMPIAR_DIRECTORY = re.compile(r"^data/[^/].*")
 
 
 class _Collector:
@@ -50,8 +52,15 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, code: str, location: Location, message: str, severity: Severity = "error") -> None:
-        self.problems.append(Problem(code, location, message, severity))
+    def add(
+        self,
+        code: str,
+        location: Location,
+        message: str,
+        severity: Severity = "error",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        self.problems.append(Problem(code, location, message, severity, params or {}))
 
     def require(self, value: object, code: str, location: Location, message: str) -> bool:
         """Add an error when ``value`` is empty; return whether it was present."""
@@ -89,6 +98,7 @@ def check_deposition(deposition: Deposition) -> list[Problem]:
     _check_components(out, deposition)
     _check_annotations(out, deposition)
     _check_deposition_shape(out, deposition)
+    _check_exports(out, deposition)
     return out.problems
 
 
@@ -448,6 +458,111 @@ def _check_file_paths(out: _Collector, component: StudyComponent | AnnotationSet
     for findex, entry in enumerate(component.files):
         if not entry.path:
             out.add("file.path.missing", (*loc, "files", findex, "path"), "A file in this list has no path.")
+    # Annotation sets are deposited with the BIA study.
+    archive: Archive = component.archive if isinstance(component, StudyComponent) else "BIA"
+    for proposal in naming.propose_fixes(component.files, archive):
+        _report_bad_name(out, proposal, archive, (*loc, "files", proposal.index, "path"))
+    _check_case_duplicates(out, paths, loc)
+    if isinstance(component, StudyComponent) and archive == "EMPIAR":
+        _check_empiar_layout(out, component, paths, loc)
+
+
+# What each naming reason says about a path, completing "'a#b.tif' …".
+_NAME_REASONS = {
+    "double_space": "has two spaces in a row",
+    "structure": "is not a plain relative path (it starts with ./, ends with / or has an empty or .. part)",
+    "edge": "has a name that starts or ends with a space or ends with a dot",
+    "reserved": "uses a name Windows reserves for devices (CON, NUL, COM1…)",
+    "too_long": f"has a name longer than {naming.MAX_NAME_BYTES} bytes",
+}
+
+
+def _report_bad_name(out: _Collector, proposal: naming.RenameProposal, archive: Archive, location: Location) -> None:
+    what = [f"contains {naming.describe_characters(proposal.characters)}"] if proposal.characters else []
+    what += [_NAME_REASONS[reason] for reason in proposal.reasons if reason in _NAME_REASONS]
+    params = {"path": proposal.current, "proposed": proposal.proposed, "characters": proposal.characters}
+    if archive == "BIA":
+        out.add(
+            "file.path.invalid_bia",
+            location,
+            f"'{proposal.current}' {' and '.join(what)}, which the BIA does not accept; apply the suggested "
+            f"name '{proposal.proposed}' (your own file keeps its name).",
+            params=params,
+        )
+    else:
+        out.add(
+            "file.path.unsafe_empiar",
+            location,
+            f"'{proposal.current}' {' and '.join(what)}, which breaks downloads on Windows; apply the suggested "
+            f"name '{proposal.proposed}' (your own file keeps its name).",
+            "warning",
+            params,
+        )
+
+
+def _check_case_duplicates(out: _Collector, paths: Sequence[str], loc: Location) -> None:
+    first: dict[str, str] = {}
+    for findex, path in enumerate(paths):
+        if not path:
+            continue
+        other = first.setdefault(path.casefold(), path)
+        if other != path:  # exact repeats are files.path.duplicate
+            out.add(
+                "files.path.case_duplicate",
+                (*loc, "files", findex, "path"),
+                f"'{path}' and '{other}' differ only in upper and lower case, which Windows and macOS "
+                "treat as one file; rename one of them.",
+                "warning",
+                {"path": path, "other": other},
+            )
+
+
+def _check_empiar_layout(out: _Collector, component: StudyComponent, paths: Sequence[str], loc: Location) -> None:
+    """Files must lie in the image sets' folders under data/, and those folders must exist."""
+    image_sets = component.empiar.image_sets if component.empiar else []
+    directories = [image_set.directory for image_set in image_sets if _EMPIAR_DIRECTORY.match(image_set.directory)]
+    present = [path for path in paths if path]
+    if not present:
+        return
+    suggestions = naming.empiar_suggested_directories(present)
+    example = suggestions[0] if suggestions else "data/<the folder you added>"
+    homes = [naming.empiar_image_set_for(path, directories) for path in paths]
+    for index, image_set in enumerate(image_sets):
+        if image_set.directory not in directories:
+            continue  # empiar.imageset.directory.layout reports it
+        folder = naming.normalise_empiar_directory(image_set.directory)
+        if folder not in homes:
+            out.add(
+                "empiar.imageset.directory.empty",
+                (*loc, "empiar", "image_sets", index, "directory"),
+                f"No file of this component is inside {folder}; use the folder you added, e.g. {example}.",
+                params={"directory": folder, "suggestion": example},
+            )
+    long_folders: set[str] = set()
+    any_inside = any(home is not None for home in homes)
+    for findex, (path, home) in enumerate(zip(paths, homes, strict=True)):
+        if not path:
+            continue
+        if home is None and any_inside:  # when nothing fits, the image-set error above says it once
+            top = naming.empiar_upload_path(path.split("/", 1)[0]) if "/" in path else naming.EMPIAR_DATA_DIR
+            out.add(
+                "file.path.outside_imageset",
+                (*loc, "files", findex, "path"),
+                f"'{path}' is not inside any image set's folder; move it into one or add an image set for {top}.",
+                "warning",
+                {"path": path},
+            )
+        folder = naming.empiar_upload_path(path).rsplit("/", 1)[0]
+        if naming.empiar_folder_too_long(path) and folder not in long_folders:
+            long_folders.add(folder)
+            out.add(
+                "file.path.empiar_folder_too_long",
+                (*loc, "files", findex, "path"),
+                f"The folder of '{path}' is {len(folder)} characters long as {naming.EMPIAR_DATA_DIR}/…, more "
+                f"than the {naming.EMPIAR_DIRECTORY_MAX} EMPIAR allows for an image set; shorten its folder names.",
+                "warning",
+                {"path": path, "folder": folder},
+            )
 
 
 def _check_empiar(out: _Collector, entry: EmpiarEntry | None, loc: Location) -> None:
@@ -473,7 +588,7 @@ def _check_empiar(out: _Collector, entry: EmpiarEntry | None, loc: Location) -> 
             "empiar.imageset.directory.missing",
             (*iloc, "directory"),
             "Give the image set's folder inside the upload, e.g. data/fib_sem_stack.",
-        ) and not re.match(r"^data/[^/].*", image_set.directory):
+        ) and not _EMPIAR_DIRECTORY.match(image_set.directory):
             out.add(
                 "empiar.imageset.directory.layout",
                 (*iloc, "directory"),
@@ -591,3 +706,258 @@ def _check_duplicates(
     for value, count in Counter(values).items():
         if value and count > 1:
             out.add(code, location, message.format(value), severity)
+
+
+# ------------------------------------------------------------------ export readiness
+# What the archives' formats need beyond the templates' required fields, so that a draft with no
+# errors always exports to a package the archives' own validators accept (exports/validators.py):
+# the BIA RO-Crate's single file list, EMPIAR's people and citations, and the NGFF scene's transforms.
+
+
+def _check_exports(out: _Collector, deposition: Deposition) -> None:
+    _check_bia_file_list(out, deposition)
+    if any(component.archive == "EMPIAR" for component in deposition.components):
+        _check_empiar_people(out, deposition)
+        _check_empiar_citations(out, deposition)
+        _check_empiar_entries(out, deposition)
+    _check_correlation_transforms(out, deposition)
+
+
+def _check_bia_file_list(out: _Collector, deposition: Deposition) -> None:
+    """The BIA RO-Crate lists every BIA file in one table; its cells must resolve."""
+    from .exports.rocrate import RESERVED_COLUMNS, is_image_path, is_source_image_key, source_images
+
+    groups: list[tuple[Location, StudyComponent | AnnotationSet]] = [
+        (("components", index), component)
+        for index, component in enumerate(deposition.components)
+        if component.archive == "BIA"
+    ]
+    groups += [(("annotations", index), annotation) for index, annotation in enumerate(deposition.annotations)]
+    component_groups = [group for loc, group in groups if loc[0] == "components"]
+    if component_groups and not any(
+        is_image_path(entry.deposited_path) for group in component_groups for entry in group.files
+    ):
+        first = next(loc for loc, _ in groups)
+        out.add(
+            "bia.files.no_images",
+            (*first, "files"),
+            "None of the components going to the BIA has an image file yet; add the images before export "
+            "(the BIA does not take a study without them).",
+        )
+    seen: dict[str, Location] = {}
+    images = {entry.deposited_path for group in component_groups for entry in group.files}
+    for loc, group in groups:
+        for findex, entry in enumerate(group.files):
+            floc = (*loc, "files", findex)
+            path = entry.deposited_path
+            if path and path in seen and seen[path][:2] != loc:
+                out.add(
+                    "files.path.shared",
+                    (*floc, "path"),
+                    f"'{path}' is also listed in another component or annotation set; the BIA file list holds "
+                    "each file once, so list it in one place only.",
+                    params={"path": path},
+                )
+            seen.setdefault(path, loc)
+            for key in entry.attributes:
+                if not key.strip():
+                    out.add("file.attribute.name.missing", (*floc, "attributes"), "A file attribute has no name.")
+                elif key.strip().casefold() in RESERVED_COLUMNS and not is_source_image_key(key):
+                    out.add(
+                        "file.attribute.reserved",
+                        (*floc, "attributes"),
+                        f"The attribute name '{key}' is a column the BIA's file list uses itself; rename it "
+                        f"(e.g. '{key} (sample)').",
+                        params={"name": key},
+                    )
+            for source in source_images(entry):
+                if source not in images:
+                    out.add(
+                        "file.source_image.unknown",
+                        (*floc, "attributes"),
+                        f"The source image '{source}' is not a file of a component deposited to the BIA; give "
+                        "the path exactly as it is deposited.",
+                        params={"path": source},
+                    )
+
+
+def _contributor_location(deposition: Deposition, person: object) -> Location:
+    index = next(i for i, other in enumerate(deposition.study.contributors) if other is person)
+    return ("study", "contributors", index)
+
+
+def _check_empiar_people(out: _Collector, deposition: Deposition) -> None:
+    """Authors as EMPIAR name tuples; the corresponding author and PIs as full EMPIAR contacts."""
+    from .empiar_format import COUNTRIES, name_problems, split_name
+    from .exports.empiar import contact_affiliation, corresponding_author, principal_investigators
+
+    study = deposition.study
+    for index, person in enumerate(study.contributors):
+        if not person.name:
+            continue  # contributor.name.missing
+        for code, message in name_problems(split_name(person.name)):
+            severity: Severity = "warning" if code == "empiar.name.apostrophe" else "error"
+            out.add(code, ("study", "contributors", index, "name"), message, severity, {"name": person.name})
+    corresponding = corresponding_author(study)
+    if corresponding is None:
+        return  # study.contact.missing / study.contributors.missing
+    contacts = [(corresponding, "corresponding author")]
+    contacts += [(pi, "principal investigator") for pi in principal_investigators(study) if pi is not corresponding]
+    for person, role in contacts:
+        ploc = _contributor_location(deposition, person)
+        who = person.name or "this contributor"
+        if not person.email:
+            out.add(
+                "empiar.contact.email.missing",
+                (*ploc, "email"),
+                f"EMPIAR needs the e-mail address of the {role} ({who}).",
+            )
+        affiliation = contact_affiliation(study, person)
+        if affiliation is None:
+            continue  # contributor.affiliation.missing
+        if not affiliation.country:
+            out.add(
+                "empiar.contact.country.missing",
+                (*ploc, "affiliation_ids"),
+                f"EMPIAR needs the country of the {role}'s organisation ({affiliation.name or who}); add it to the "
+                "organisation.",
+            )
+        elif affiliation.country.upper() not in COUNTRIES and affiliation.country.upper() != "UK":
+            aindex = study.affiliations.index(affiliation)
+            out.add(
+                "empiar.contact.country.unknown",
+                ("study", "affiliations", aindex, "country"),
+                f"EMPIAR does not know the country code '{affiliation.country}'; use an ISO 3166 code such as GB.",
+            )
+        for field_name, limit in (("name", 255), ("address", 255)):
+            if len(getattr(affiliation, field_name)) > limit:
+                aindex = study.affiliations.index(affiliation)
+                out.add(
+                    f"empiar.contact.organisation_{field_name}.too_long",
+                    ("study", "affiliations", aindex, field_name),
+                    f"EMPIAR accepts at most {limit} characters here.",
+                )
+
+
+def _check_empiar_citations(out: _Collector, deposition: Deposition) -> None:
+    from .empiar_format import citation_authors, empiar_doi, name_problems
+
+    study = deposition.study
+    if not study.publications:
+        out.add(
+            "empiar.citation.missing",
+            ("study", "publications"),
+            "EMPIAR needs a citation; until you add the paper, the study itself is cited as unpublished.",
+            "warning",
+        )
+    for index, publication in enumerate(study.publications):
+        ploc = ("study", "publications", index)
+        if len(publication.title) > 255:
+            out.add(
+                "empiar.citation.title.too_long", (*ploc, "title"), "EMPIAR accepts titles of up to 255 characters."
+            )
+        for name in citation_authors(publication.authors):
+            for code, message in name_problems(name):
+                severity: Severity = "warning" if code == "empiar.name.apostrophe" else "error"
+                out.add(code, (*ploc, "authors"), f"{name.surname or publication.authors}: {message}", severity)
+        if publication.doi and not empiar_doi(publication.doi):
+            out.add(
+                "empiar.citation.doi.format",
+                (*ploc, "doi"),
+                "EMPIAR cannot store this DOI (it allows letters, digits and -._;()/: up to 80 characters); "
+                "the EMPIAR citation will be written without it.",
+                "warning",
+            )
+
+
+def _check_empiar_entries(out: _Collector, deposition: Deposition) -> None:
+    from .exports.empiar import MAX_TITLE, entry_title
+
+    emdb = any(related.accession.startswith("EMD-") for related in deposition.study.related_accessions)
+    for index, component in enumerate(deposition.components):
+        entry = component.empiar
+        if component.archive != "EMPIAR" or entry is None:
+            continue
+        loc: Location = ("components", index, "empiar")
+        if deposition.study.title and len(entry_title(deposition, component)) > MAX_TITLE:
+            out.add(
+                "empiar.title.too_long",
+                ("components", index, "name"),
+                f"The EMPIAR title '<study title> – {component.name}' is longer than {MAX_TITLE} characters; "
+                "shorten the component name or the study title.",
+            )
+        if entry.experiment_type == 3 and not emdb:
+            out.add(
+                "empiar.experiment_type.emdb_missing",
+                (*loc, "experiment_type"),
+                "Raw data for EMDB structures need the EMDB entry: add its EMD- accession to the related accessions.",
+            )
+        elif entry.experiment_type == 2:
+            out.add(
+                "empiar.experiment_type.simulated",
+                (*loc, "experiment_type"),
+                "EMPIAR accepts simulated data only with its permission, asked before deposition.",
+                "warning",
+            )
+        if entry.release_policy == "EP" and not emdb:
+            out.add(
+                "empiar.release.emdb_missing",
+                (*loc, "release_policy"),
+                "'Release with the EMDB entry' needs the EMD- accession among the related accessions.",
+                "warning",
+            )
+        if deposition.correlative and entry.experiment_type not in (None, 6, 7, 8):
+            out.add(
+                "empiar.experiment_type.not_correlative",
+                (*loc, "experiment_type"),
+                "A correlative study is usually deposited to EMPIAR as CLEM (7) or CLXM (8).",
+                "warning",
+            )
+        if deposition.correlative and entry.release_policy == "RE" and deposition.study.release_date is not None:
+            out.add(
+                "empiar.release.not_aligned",
+                (*loc, "release_policy"),
+                "EMPIAR releases this entry right after processing, while the BIA study waits for its release date; "
+                "choose 'hold until the paper is published' to release both together.",
+                "warning",
+            )
+        for sindex, image_set in enumerate(entry.image_sets):
+            iloc = (*loc, "image_sets", sindex)
+            if len(image_set.name) > 200:
+                out.add(
+                    "empiar.imageset.name.too_long", (*iloc, "name"), "EMPIAR accepts names of up to 200 characters."
+                )
+            if ".." in image_set.directory.split("/") or image_set.directory.endswith("/"):
+                out.add(
+                    "empiar.imageset.directory.layout",
+                    (*iloc, "directory"),
+                    "Give the folder as data/<folder>, without '..' or a trailing '/'.",
+                )
+            if image_set.category == "OT" and "'" in image_set.category_other:
+                out.add(
+                    "empiar.imageset.category_other.apostrophe",
+                    (*iloc, "category_other"),
+                    "EMPIAR reads this text as Python text, where an apostrophe would end it; "
+                    "it will be written with a typographic apostrophe (’).",
+                    "warning",
+                )
+
+
+def _check_correlation_transforms(out: _Collector, deposition: Deposition) -> None:
+    from .correlation_model import check_transforms
+
+    component_ids = [component.id for component in deposition.components]
+    for index, correlation in enumerate(deposition.correlations):
+        out.problems.extend(
+            check_transforms(
+                correlation.coordinate_systems, correlation.transforms, ("correlations", index), component_ids
+            )
+        )
+    if deposition.correlative and deposition.correlations and not any(c.transforms for c in deposition.correlations):
+        out.add(
+            "correlative.transforms.missing",
+            ("correlations", 0, "transforms"),
+            "No registration transform is recorded, so the package will have no OME-NGFF scene; add the "
+            "transform between the modalities.",
+            "warning",
+        )

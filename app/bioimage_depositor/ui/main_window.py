@@ -19,6 +19,7 @@ from ..domain.draft_errors import DraftDamagedError, DraftError, DraftLockedErro
 from ..domain.draft_file import DraftEnvelope
 from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
+from ..domain.imports.pagetab_import import ImportReport, import_pagetab
 from .background import run_in_background
 from .draft_session import DraftSession, SaveState
 from .settings import ui_settings
@@ -35,6 +36,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.session: DraftSession | None = None
+        self.last_import_report: ImportReport | None = None
         self.start_page = StartPage(store)
         self.wizard = DepositionWizard()
         self.stack = QStackedWidget()
@@ -44,6 +46,7 @@ class MainWindow(QMainWindow):
         self.start_page.new_requested.connect(self.create_draft)
         self.start_page.open_requested.connect(self.open_draft)
         self.start_page.import_requested.connect(self.import_draft)
+        self.start_page.submission_requested.connect(self.import_submission)
         self.wizard.close_requested.connect(self.close_draft)
         self._build_menu()
         self.resize(1180, 760)
@@ -116,6 +119,39 @@ class MainWindow(QMainWindow):
             return self.store.import_file(Path(path)).draft_id
 
         run_in_background(do_import, self.open_draft, self._on_open_failed)
+
+    def import_submission(self, path: str) -> None:
+        """Start a new draft from a PageTab submission (or an exported package) and open it."""
+        self.close_draft()
+
+        def do_import() -> tuple[DraftEnvelope, DraftLock, ImportReport]:
+            result = import_pagetab(Path(path))
+            title = result.deposition.study.title or Path(path).stem
+            envelope = self.store.create(
+                f"From {result.report.accession or Path(path).name}: {title}"[:120], result.deposition
+            )
+            return envelope, self.store.lock(envelope.draft_id), result.report
+
+        run_in_background(do_import, self._on_submission_imported, self._on_open_failed)
+
+    def _on_submission_imported(self, result: tuple[DraftEnvelope, DraftLock, ImportReport]) -> None:
+        envelope, lock, report = result
+        self._on_opened((envelope, lock))
+        self.last_import_report = report
+        lines = [f"Imported {report.source}."]
+        if report.unrepresented:
+            lines.append(f"{len(report.unrepresented)} value(s) have no place in the draft and were not imported:")
+            lines.extend(f"• {item.line()}" for item in report.unrepresented[:12])
+            if len(report.unrepresented) > 12:
+                lines.append(f"… and {len(report.unrepresented) - 12} more.")
+        lines.extend(report.notes[:6])
+        problems = sum(p.blocking for p in report.problems)
+        if problems:
+            lines.append(f"{problems} problem(s) to fix are listed on the Review page.")
+        self.statusBar().showMessage(lines[0], 15000)
+        if len(lines) > 1:
+            box = QMessageBox(QMessageBox.Icon.Information, "Submission imported", "\n".join(lines), parent=self)
+            box.open()  # not modal-blocking: the draft is already open behind it
 
     def _on_opened(self, result: tuple[DraftEnvelope, DraftLock]) -> None:
         envelope, lock = result

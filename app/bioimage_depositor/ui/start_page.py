@@ -36,6 +36,7 @@ class StartPage(QWidget):
     new_requested = Signal(str)  # the new draft's name
     open_requested = Signal(str)  # a draft id of the store
     import_requested = Signal(str)  # a path to a .biodraft / draft .json
+    submission_requested = Signal(str)  # a PageTab submission file or an exported package folder
 
     def __init__(self, store: DraftStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,10 +60,16 @@ class StartPage(QWidget):
         self.import_button = QPushButton("Open draft &file…")
         self.import_button.setToolTip("Open a .biodraft file exported on another computer")
         self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.submission_button = QPushButton("Start from a &submission…")
+        self.submission_button.setToolTip(
+            "Start a new draft from an existing BIA submission (PageTab .json or .tsv) or an exported package"
+        )
+        self.submission_button.clicked.connect(self._on_submission_button_clicked)
         new_row = QHBoxLayout()
         new_row.addWidget(self.name_edit, 1)
         new_row.addWidget(self.new_button)
         new_row.addWidget(self.import_button)
+        new_row.addWidget(self.submission_button)
 
         drafts_label = QLabel("&Your drafts")
         drafts_label.setObjectName("sectionTitle")
@@ -98,7 +105,8 @@ class StartPage(QWidget):
         layout.addLayout(open_row)
         self.setTabOrder(self.name_edit, self.new_button)
         self.setTabOrder(self.new_button, self.import_button)
-        self.setTabOrder(self.import_button, self.drafts)
+        self.setTabOrder(self.import_button, self.submission_button)
+        self.setTabOrder(self.submission_button, self.drafts)
         self.setTabOrder(self.drafts, self.open_button)
 
     def refresh(self) -> None:
@@ -138,6 +146,16 @@ class StartPage(QWidget):
         )
         if path:
             self.import_requested.emit(path)
+
+    def _on_submission_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Start from a submission",
+            str(Path.home()),
+            "PageTab submissions (*.json *.tsv *.txt);;All files (*)",
+        )
+        if path:
+            self.submission_requested.emit(path)
 
     def _selected_id(self) -> str | None:
         item = self.drafts.currentItem()

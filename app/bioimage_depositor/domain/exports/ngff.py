@@ -1,0 +1,129 @@
+"""OME-NGFF 0.6 scenes: the registration transforms of a correlative study, as files.
+
+No archive has a field for a transform (``correlative.md``), so the structured form goes into
+both uploads as an OME-NGFF 0.6 *scene*: the ``zarr.json`` of a Zarr v3 group whose
+``attributes.ome.scene`` lists coordinate systems and the transformations between them.
+
+One scene is written per :class:`~..rembi.ImageCorrelation` that has transforms, at
+``<correlation id>.zarr/zarr.json`` (see :func:`.crossrefs.scene_paths`); the package puts
+this renderer's folder at ``correlation/`` in the BIA upload and ``data/correlation/`` in
+the EMPIAR upload, which is what the EMPIAR ``details`` and the BIA ``Transformation
+matrix`` text name.
+
+Every coordinate system is defined in the scene itself (no ``path``), with its axes in
+order and a unit on every axis that has one, so a reader needs nothing else to interpret
+the matrices. The first coordinate system is NGFF's suggested display space: the output
+(reference) system of the first transform, then the others in model order. Transforms are
+written as ``affine`` (rows = output axes, columns = input axes + 1) with the
+correlation's provenance text as ``name``.
+
+``version`` is ``"0.6rc0"``, the version of the bundled schemas the scenes are validated
+against (:func:`validate_scene`, defined in :mod:`.validators` and re-exported here); the
+final 0.6 schemas must be bundled before writing ``"0.6"``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..correlation_model import AffineTransform, CoordinateSystem
+from ..deposition import Deposition
+from ..rembi import ImageCorrelation
+from .base import ExportContext, Rendered
+from .crossrefs import scene_paths
+from .validators import validate_scene
+
+__all__ = ["NGFF_VERSION", "dumps", "ordered_systems", "render", "scene", "validate_scene"]
+
+NGFF_VERSION = "0.6rc0"
+
+_NUMBER_ARRAY = re.compile(r"\[\s*(-?[0-9][0-9.eE+-]*(?:,\s*-?[0-9][0-9.eE+-]*)*)\s*\]")
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """JSON with a two-space indent, each matrix row and parameter array on one line, and a final newline."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return _NUMBER_ARRAY.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
+
+
+def _system(system: CoordinateSystem) -> dict[str, Any]:
+    axes = []
+    for axis in system.axes:
+        entry: dict[str, Any] = {"name": axis.name, "type": axis.type}
+        if axis.unit:
+            entry["unit"] = axis.unit
+        axes.append(entry)
+    return {"name": system.name, "axes": axes}
+
+
+def _transform(transform: AffineTransform) -> dict[str, Any]:
+    doc: dict[str, Any] = {"type": "affine"}
+    if transform.name:
+        doc["name"] = transform.name
+    doc["input"] = {"name": transform.input}
+    doc["output"] = {"name": transform.output}
+    doc["affine"] = [[float(value) if value is not None else None for value in row] for row in transform.matrix]
+    return doc
+
+
+def ordered_systems(correlation: ImageCorrelation) -> list[CoordinateSystem]:
+    """The correlation's coordinate systems with the display (reference) system first."""
+    systems = list(correlation.coordinate_systems)
+    if correlation.transforms:
+        reference = correlation.transforms[0].output
+        systems.sort(key=lambda system: system.name != reference)  # stable: the rest keep model order
+    return systems
+
+
+def scene(correlation: ImageCorrelation) -> dict[str, Any]:
+    """The ``zarr.json`` document of one correlation's scene.
+
+    Parameters
+    ----------
+    correlation
+        A correlation with at least one transform.
+
+    Returns
+    -------
+    dict
+        ``{"zarr_format": 3, "node_type": "group", "attributes": {"ome": {"version", "scene"}}}``.
+    """
+    return {
+        "zarr_format": 3,
+        "node_type": "group",
+        "attributes": {
+            "ome": {
+                "version": NGFF_VERSION,
+                "scene": {
+                    "coordinateSystems": [_system(system) for system in ordered_systems(correlation)],
+                    "coordinateTransformations": [_transform(transform) for transform in correlation.transforms],
+                },
+            }
+        },
+    }
+
+
+def render(deposition: Deposition, ctx: ExportContext) -> Rendered:
+    """Render the NGFF scene of every correlation that has a structured transform.
+
+    Parameters
+    ----------
+    deposition
+        A deposition without blocking problems; scenes are written for correlative and other
+        studies alike when a correlation carries transforms.
+    ctx
+        Unused (scenes carry no dates or accessions); accepted for the renderer signature.
+
+    Returns
+    -------
+    Rendered
+        ``{"<correlation id>.zarr/zarr.json": bytes}``; empty when no correlation has a transform.
+    """
+    paths = scene_paths(deposition)
+    out: Rendered = {}
+    for correlation in deposition.correlations:
+        if correlation.id in paths:
+            out[paths[correlation.id]] = dumps(scene(correlation)).encode("utf-8")
+    return out
