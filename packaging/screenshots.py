@@ -90,6 +90,11 @@ def main(out_dir: str, *, dark: bool = False, size: tuple[int, int] = (1280, 800
     window.wizard.show_page("study")
     settle(app, window)
     window.grab().save(str(out / "study.png"))
+    window.wizard.show_page("review")
+    review = window.wizard.pages["review"]
+    review.export_to(Path(home) / "exports" / "spindle-package")
+    settle(app, window, lambda: review.last_checks is not None, rounds=2000)
+    window.grab().save(str(out / "review-exported.png"))
 
     window.close_draft()
     settle(app, window)

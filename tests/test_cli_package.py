@@ -163,3 +163,14 @@ def test_import_refuses_to_overwrite_a_draft_file(tmp_path, capsys):
     assert main(["import", str(REFERENCE / "minimal.json"), "--out", str(draft)]) == 2
     assert draft.read_text() == "keep me"
     assert main(["import", str(REFERENCE / "minimal.json"), "--out", str(draft), "--overwrite"]) == 0
+
+
+def test_export_check_runs_the_archives_validators(tmp_path, capsys):
+    from pathlib import Path
+
+    from bioimage_depositor.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "clem-hela-mito-er.draft.json"
+    assert main(["export", str(example), "--out", str(tmp_path / "pkg"), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "check   EMPIAR deposition" in out and "check   OME-NGFF scene" in out and "check   BIA RO-Crate" in out

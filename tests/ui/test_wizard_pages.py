@@ -215,6 +215,10 @@ def test_export_from_review_then_start_a_new_draft_from_the_package(qtbot, windo
     assert review.last_export is not None, review.export_status.text()
     assert (target / "SUMMARY.md").is_file() and (target / "MANIFEST.tsv").is_file()
     assert "Exported" in review.export_status.text()
+    qtbot.waitUntil(lambda: review.last_checks is not None, timeout=120_000)
+    assert any(check.name.startswith("BIA RO-Crate") for check in review.last_checks)
+    assert all(check.ok or not check.available for check in review.last_checks), review.check_status.text()
+    assert "BIA RO-Crate" in review.check_status.text()
     window.close_draft()
 
     window.import_submission(str(target))

@@ -16,6 +16,7 @@ from ..domain.draft_errors import DraftError
 from ..domain.draft_file import DraftEnvelope, read_draft_file
 from ..domain.drafts import DraftStore
 from ..domain.exports.package import ExportBlockedError, ExportError, context_for_draft, export_package
+from ..domain.exports.package_checks import check_package
 from ..domain.identifiers import IdentifierError, parse_accession
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
@@ -114,17 +115,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as error:
         _fail(args, error.code, error.message)
         return EXIT_UNUSABLE
+    checks = check_package(result.path) if args.check else []
+    failed = any(check.available and not check.ok for check in checks)
     if args.json:
-        json.dump({"target": label, "exported": True, **result.to_json()}, sys.stdout, indent=2, ensure_ascii=False)
+        report = {"target": label, "exported": True, **result.to_json()}
+        if args.check:
+            report["checks"] = [
+                {"name": c.name, "target": c.target, "available": c.available, "ok": c.ok, "messages": list(c.messages)}
+                for c in checks
+            ]
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
-        return EXIT_OK
+        return EXIT_PROBLEMS if failed else EXIT_OK
     print(f"Exported {label} to {result.path} ({len(result.files)} files).")
     for problem in result.warnings:
         print(f"warning {problem.path}  [{problem.code}]\n        {problem.message}")
     for note in result.notes:
         print(f"note    {note}")
+    for check in checks:
+        print(f"check   {check.summary}")
+        for message in check.messages if check.available else ():
+            print(f"        {message}")
     print(f"Read {result.path / 'SUMMARY.md'} for what goes where.")
-    return EXIT_OK
+    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -145,6 +158,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="COMPONENT=EMPIAR-NNNNN",
         help="an EMPIAR accession already assigned to a component (name or id); repeat for several",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="then run the archives' own validators on the package (bia-ro-crate, EMPIAR schema, NGFF scene); "
+        "exit 1 if one rejects it",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=cmd_export)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..domain import flow
 from ..domain.draft_file import parse_draft, serialise_draft
 from ..domain.exports.package import ExportError, ExportResult, context_for_draft, export_package
+from ..domain.exports.package_checks import PackageCheck, check_package
 from ..domain.problems import Problem
 from .background import run_in_background
 from .draft_session import DraftSession
@@ -34,6 +35,10 @@ from .page_base import WizardPage
 
 _LOCATION_ROLE = Qt.ItemDataRole.UserRole + 1
 log = logging.getLogger(__name__)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def package_folder_name(draft_name: str) -> str:
@@ -79,7 +84,12 @@ class ReviewPage(WizardPage):
         row.addWidget(self.export_status, 1)
         row.addWidget(self.export_button)
         self.body_layout.addLayout(row)
+        self.check_status = QLabel()
+        self.check_status.setWordWrap(True)
+        self.check_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body_layout.addWidget(self.check_status)
         self.last_export: ExportResult | None = None
+        self.last_checks: list[PackageCheck] | None = None
 
     def load(self, session: DraftSession) -> None:
         """Show the session's deposition."""
@@ -110,6 +120,8 @@ class ReviewPage(WizardPage):
             item = QTreeWidgetItem(group, [f"{mark} {problem.message}", problem.path])
             item.setToolTip(0, f"{problem.code}: {problem.message}")
             item.setData(0, _LOCATION_ROLE, problem.location)
+        if not problems:
+            QTreeWidgetItem(self.tree, ["✔ Nothing left to fix or consider.", ""])
         for title, group in groups.items():
             children = [group.child(i) for i in range(group.childCount())]
             errors = sum(1 for child in children if child is not None and child.text(0).startswith("✖"))
@@ -166,6 +178,23 @@ class ReviewPage(WizardPage):
             f"Exported {len(result.files)} files to <a href='{url}'>{result.path}</a>. "
             "Read SUMMARY.md there for what goes where."
         )
+        self.last_checks = None
+        self.check_status.setText("Checking the package with the archives' own validators…")
+        run_in_background(lambda: check_package(result.path), self._on_package_checked, self._on_package_check_failed)
+
+    def _on_package_checked(self, checks: list[PackageCheck]) -> None:
+        self.last_checks = checks
+        lines = []
+        for check in checks:
+            mark = "✔" if check.ok else ("•" if not check.available else "✖")
+            lines.append(f"{mark} {_escape(check.summary)}")
+            lines.extend(f"&nbsp;&nbsp;&nbsp;– {_escape(message)}" for message in check.messages[:5] if check.available)
+        self.check_status.setText("<br>".join(lines) or "Nothing in this package has an archive validator.")
+
+    def _on_package_check_failed(self, error: BaseException) -> None:
+        log.error("package check failed", exc_info=error)
+        self.last_checks = []
+        self.check_status.setText(f"The validators could not be run: {_escape(str(error))}")
 
     def _on_export_failed(self, error: BaseException) -> None:
         self.export_button.setEnabled(True)
