@@ -14,7 +14,7 @@ from bioimage_depositor.domain.imports.pagetab_import import canonical_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.draft.json"))
-REFERENCE = ROOT.parent / "shared" / "reference" / "examples" / "bia" / "pagetab"
+REFERENCE = ROOT / "tests" / "data" / "pagetab"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

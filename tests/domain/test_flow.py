@@ -13,7 +13,7 @@ def keys(dep):
 def test_a_plain_bia_study_skips_correlation_and_empiar():
     dep = Deposition()
     assert keys(dep) == [
-        "study", "components", "biosamples", "specimens", "acquisitions", "analyses", "annotations", "review"
+        "study", "components", "files", "biosamples", "specimens", "acquisitions", "analyses", "annotations", "review"
     ]
 
 
@@ -52,6 +52,7 @@ def test_problem_locations_map_to_pages():
     assert flow.page_for_location(("components", 0, "name")).key == "components"
     assert flow.page_for_location(("components", 1, "empiar", "image_sets", 0, "name")).key == "empiar"
     assert flow.page_for_location(("correlative",)).key == "components"
+    assert flow.page_for_location(("components", 0, "files", 3, "path")).key == "files"
     assert flow.page_for_location(("biosamples", 0, "organisms", 0)).key == "biosamples"
 
 

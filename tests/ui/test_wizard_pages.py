@@ -82,6 +82,7 @@ def test_fill_every_page_then_back_and_reopen(qtbot, window, store):
     type_into(qtbot, name, "Beating hearts")
     type_into(qtbot, components.editor.form_view.editors["description"], "Time-lapse of 12 hearts.")
     assert components.tree.topLevelItem(0).text(0) == "Beating hearts"
+    next_page(qtbot, wizard, "files")
     next_page(qtbot, wizard, "biosamples")
 
     # Biosamples: an organism picked by its common name, and one typed as free text first
@@ -124,7 +125,16 @@ def test_fill_every_page_then_back_and_reopen(qtbot, window, store):
     assert "Beating hearts" in review.summary.text()
 
     # Back to the start: nothing is lost on the way
-    for expected in ("annotations", "analyses", "acquisitions", "specimens", "biosamples", "components", "study"):
+    for expected in (
+        "annotations",
+        "analyses",
+        "acquisitions",
+        "specimens",
+        "biosamples",
+        "files",
+        "components",
+        "study",
+    ):
         click(qtbot, wizard.back_button)
         assert wizard.current_key() == expected
     assert study.title_edit.text().startswith("Light-sheet imaging")

@@ -25,6 +25,7 @@ class PageSpec:
 
 STUDY = PageSpec("study", "Study", ("study",))
 COMPONENTS = PageSpec("components", "Study components", ("components", "correlative"))
+FILES = PageSpec("files", "Image data", ())
 BIOSAMPLES = PageSpec("biosamples", "Biosamples", ("biosamples",))
 SPECIMENS = PageSpec("specimens", "Specimens", ("specimens",))
 ACQUISITIONS = PageSpec("acquisitions", "Image acquisition", ("acquisitions",))
@@ -37,6 +38,7 @@ REVIEW = PageSpec("review", "Review", ())
 ALL_PAGES: tuple[PageSpec, ...] = (
     STUDY,
     COMPONENTS,
+    FILES,
     BIOSAMPLES,
     SPECIMENS,
     ACQUISITIONS,
@@ -79,6 +81,8 @@ def page_for_location(location: tuple[str | int, ...]) -> PageSpec:
     """The page that edits the model location of a problem (Review page links)."""
     if len(location) > 2 and location[0] == "components" and location[2] == "empiar":
         return EMPIAR
+    if len(location) > 2 and location[0] == "components" and location[2] == "files":
+        return FILES
     head = str(location[0]) if location else ""
     for page in ALL_PAGES:
         if head in page.sections:
@@ -90,6 +94,8 @@ def section_title(location: tuple[str | int, ...]) -> str:
     """The readable name of the section a location is in."""
     if len(location) > 2 and location[0] == "components" and location[2] == "empiar":
         return "EMPIAR entry"
+    if len(location) > 2 and location[0] == "components" and location[2] == "files":
+        return "Image data"
     head = str(location[0]) if location else ""
     return SECTION_TITLES.get(head, head.replace("_", " ").capitalize() or "Deposition")
 

@@ -25,6 +25,7 @@ from ..domain.problems import Problem
 from .components_page import ComponentsPage
 from .draft_session import DraftSession
 from .empiar_page import EmpiarPage
+from .image_data_page import ImageDataPage
 from .object_pages import SECTIONS, ObjectSectionPage
 from .page_base import WizardPage
 from .review_page import ReviewPage
@@ -43,6 +44,7 @@ class DepositionWizard(QWidget):
         self.pages: dict[str, WizardPage] = {
             "study": StudyPage(),
             "components": ComponentsPage(),
+            "files": ImageDataPage(),
             **{section: ObjectSectionPage(section) for section in SECTIONS},
             "empiar": EmpiarPage(),
             "review": ReviewPage(),

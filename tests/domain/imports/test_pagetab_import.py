@@ -35,7 +35,7 @@ from bioimage_depositor.domain.rembi import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-REFERENCE = ROOT.parent / "shared" / "reference" / "examples" / "bia" / "pagetab"
+REFERENCE = ROOT / "tests" / "data" / "pagetab"
 EXAMPLES = sorted((ROOT / "examples").glob("*.draft.json"))
 CTX = ExportContext(export_date=dt.date(2026, 11, 25), app_version="test")
 
