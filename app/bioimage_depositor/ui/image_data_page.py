@@ -89,7 +89,7 @@ class ImageDataPage(WizardPage):
         self.checksum_button = QPushButton("Compute &checksums")
         self.prefill_button = QPushButton("Fill in from the &images")
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()
         self.add_folder_button.clicked.connect(self._on_add_folder_button_clicked)
         self.add_files_button.clicked.connect(self._on_add_files_button_clicked)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -127,6 +127,8 @@ class ImageDataPage(WizardPage):
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 300)
@@ -160,6 +162,7 @@ class ImageDataPage(WizardPage):
         split.addWidget(left)
         split.addWidget(side)
         split.setStretchFactor(0, 1)
+        split.setSizes([760, PREVIEW_SIZE + 20])
 
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -255,7 +258,7 @@ class ImageDataPage(WizardPage):
         self.progress.setRange(0, 0)
         self.progress.setFormat(label)
         self.progress.show()
-        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
         self._on_component_combo_changed(self.component_combo.currentIndex())
         return self._cancel
 
@@ -263,7 +266,7 @@ class ImageDataPage(WizardPage):
         self._busy = False
         self._cancel = None
         self.progress.hide()
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()
         self._on_component_combo_changed(self.component_combo.currentIndex())
         self.model.refresh()
         self.status.setText(message)
