@@ -32,8 +32,7 @@ from ..domain.problems import Problem
 from .draft_session import DraftSession
 from .form_spec import load_form
 from .object_list import ObjectListEditor
-from .object_pages import SECTIONS, component_options
-from .page_base import WizardPage
+from .object_pages import SECTIONS, ObjectListPage, component_options
 
 _KINDS = (
     ("biosample_ids", "biosamples", "Biosample"),
@@ -44,7 +43,7 @@ _KINDS = (
 )
 
 
-class ComponentsPage(WizardPage):
+class ComponentsPage(ObjectListPage):
     """Edits the study components and shows the study's structure."""
 
     key = "components"
@@ -226,22 +225,8 @@ class ComponentsPage(WizardPage):
             if p.location and p.location[0] in self.sections and (len(p.location) < 3 or p.location[2] not in elsewhere)
         ]
 
-    def show_problems(self, problems: list[Problem]) -> None:
-        """Mark components with errors and show the selected one's field problems."""
-        self.editor.show_problems(problems)
-
-    def reveal_all_problems(self) -> None:
-        """Show every problem of the selected component."""
-        self.editor.form_view.reveal_all_problems()
-
     def focus_location(self, location: tuple[str | int, ...]) -> None:
-        """Select the component and focus the field named in ``location``."""
-        if len(location) > 1 and isinstance(location[1], int):
-            self.editor.select(location[1])
-        self.reveal_all_problems()
-        if len(location) > 2:
-            block = self.editor.form_view.focus_field(str(location[2]))
-            if block is not None:
-                self.scroll_area.ensureWidgetVisible(block)
-        elif location[:1] == ("correlative",):
+        """Select the component and focus the field named in ``location`` (or the correlative switch)."""
+        super().focus_location(location)
+        if location[:1] == ("correlative",):
             self.correlative_box.setFocus()

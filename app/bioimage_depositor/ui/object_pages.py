@@ -52,7 +52,31 @@ def component_options(deposition: Deposition) -> Callable[[str], list[tuple[str,
     return options
 
 
-class ObjectSectionPage(WizardPage):
+class ObjectListPage(WizardPage):
+    """A page whose main widget is an :class:`ObjectListEditor` (``self.editor``)."""
+
+    editor: ObjectListEditor
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Mark objects with errors and show field problems of the selected one."""
+        self.editor.show_problems(problems)
+
+    def reveal_all_problems(self) -> None:
+        """Show every problem of the selected object."""
+        self.editor.form_view.reveal_all_problems()
+
+    def focus_location(self, location: tuple[str | int, ...]) -> None:
+        """Select the object and focus the field named in ``location``."""
+        if len(location) > 1 and isinstance(location[1], int):
+            self.editor.select(location[1])
+        self.reveal_all_problems()
+        if len(location) > 2:
+            block = self.editor.form_view.focus_field(str(location[2]))
+            if block is not None:
+                self.scroll_area.ensureWidgetVisible(block)
+
+
+class ObjectSectionPage(ObjectListPage):
     """A page editing one list of REMBI objects."""
 
     def __init__(self, section: str, parent: QWidget | None = None) -> None:
@@ -145,20 +169,3 @@ class ObjectSectionPage(WizardPage):
         self.note.setText(message)
         self.note.show()
 
-    def show_problems(self, problems: list[Problem]) -> None:
-        """Mark objects with errors and show field problems of the selected one."""
-        self.editor.show_problems(problems)
-
-    def reveal_all_problems(self) -> None:
-        """Show every problem of the selected object."""
-        self.editor.form_view.reveal_all_problems()
-
-    def focus_location(self, location: tuple[str | int, ...]) -> None:
-        """Select the object and focus the field named in ``location``."""
-        if len(location) > 1 and isinstance(location[1], int):
-            self.editor.select(location[1])
-        self.reveal_all_problems()
-        if len(location) > 2:
-            block = self.editor.form_view.focus_field(str(location[2]))
-            if block is not None:
-                self.scroll_area.ensureWidgetVisible(block)
