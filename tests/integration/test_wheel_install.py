@@ -50,6 +50,8 @@ def test_wheel_contains_resources_and_forms(installed):
         "bioimage_depositor/_data/resources/vocab/licences.json",
         "bioimage_depositor/_data/forms/study.toml",
         "bioimage_depositor/_data/resources/style/app.qss",
+        "bioimage_depositor/_data/resources/ro-crate/ro-crate-1.1-context.jsonld",
+        *(f"bioimage_depositor/_data/forms/{form.name}" for form in (ROOT / "forms").glob("*.toml")),
     ):
         assert expected in names
 
