@@ -53,7 +53,7 @@ class ComponentsPage(ObjectListPage):
         form = load_form("component")
         super().__init__(form.title, form.subtitle, form.rembi_url, parent)
         self.correlative_box = QCheckBox(
-            "This is a &correlative study: several imaging modalities of the same sample, aligned to each other "
+            "This is a correla&tive study: several imaging modalities of the same sample, aligned to each other "
             "(parts may go to different archives)"
         )
         self.correlative_box.toggled.connect(self._on_correlative_box_toggled)
@@ -62,7 +62,7 @@ class ComponentsPage(ObjectListPage):
         for layout in LAYOUTS:
             self.layout_combo.addItem(layout.title, layout.key)
             self.layout_combo.setItemData(self.layout_combo.count() - 1, layout.description, 3)  # tooltip role
-        self.layout_button = QPushButton("Add from &layout")
+        self.layout_button = QPushButton("Add from la&yout")
         self.layout_button.clicked.connect(self._on_layout_button_clicked)
         self.layout_hint = QLabel()
         self.layout_hint.setObjectName("helpLabel")

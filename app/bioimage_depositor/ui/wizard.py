@@ -64,8 +64,8 @@ class DepositionWizard(QWidget):
             self.stack.addWidget(page)
             page.complete_changed.connect(self._update_buttons)
 
-        self.close_button = QPushButton("&Drafts")
-        self.close_button.setToolTip("Back to the list of drafts (everything is saved)")
+        self.close_button = QPushButton("Drafts")
+        self.close_button.setToolTip("Back to the list of drafts (Ctrl+D; everything is saved)")
         self.close_button.clicked.connect(self.close_requested)
         self.back_button = QPushButton("< &Back")
         self.next_button = QPushButton("&Next >")
