@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -118,13 +118,9 @@ class ImageDataPage(WizardPage):
         self.filter_edit.setPlaceholderText("Filter files by any column…")
         self.filter_edit.setClearButtonEnabled(True)
         self.model = FileTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_edit.textChanged.connect(self.model.set_filter)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -383,9 +379,9 @@ class ImageDataPage(WizardPage):
         component = self.component()
         if component is None:
             return
-        rows = sorted(
-            {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}, reverse=True
-        )
+        selection = self.table.selectionModel()
+        chosen = selection.selectedRows() if selection is not None else []
+        rows = sorted({self.model.file_index(index.row()) for index in chosen}, reverse=True)
         for row in rows:
             del component.files[row]
         if rows:
@@ -455,8 +451,7 @@ class ImageDataPage(WizardPage):
     # ------------------------------------------------------------ preview and prefill
 
     def _on_table_current_changed(self, current: Any, _previous: Any) -> None:
-        row = self.proxy.mapToSource(current).row()
-        entry: FileEntry | None = self.model.entry(row)
+        entry: FileEntry | None = self.model.entry(current.row())
         if entry is None or not entry.source:
             return
         self._preview_generation += 1
