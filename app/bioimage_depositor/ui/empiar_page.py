@@ -7,11 +7,12 @@ has to create one explicitly.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from ..domain.base import Model
 from ..domain.empiar_fields import EmpiarEntry, EmpiarImageSet
 from ..domain.problems import Problem
+from .component_combo import ComponentCombo
 from .draft_session import DraftSession
 from .form_spec import load_form
 from .form_view import FormView
@@ -28,7 +29,7 @@ class EmpiarPage(WizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         form = load_form("empiar_entry")
         super().__init__(form.title, form.subtitle, form.rembi_url, parent)
-        self.component_combo = QComboBox()
+        self.component_combo = ComponentCombo()
         self.component_combo.setAccessibleName("EMPIAR component")
         self.component_combo.currentIndexChanged.connect(self._on_component_combo_changed)
         chooser = QHBoxLayout()
@@ -49,7 +50,6 @@ class EmpiarPage(WizardPage):
         self.body_layout.addWidget(self.entry_form)
         self.body_layout.addWidget(heading)
         self.body_layout.addWidget(self.image_sets, 1)
-        self._rows: list[int] = []  # component indexes shown in the combo
 
     @staticmethod
     def _set_title(obj: Model) -> str:
@@ -68,26 +68,15 @@ class EmpiarPage(WizardPage):
 
     def _fill_components(self) -> None:
         assert self.session is not None
-        components = self.session.deposition.components
-        previous = (
-            self._rows[self.component_combo.currentIndex()]
-            if self.component_combo.currentIndex() >= 0 and self._rows
-            else None
+        self.component_combo.fill(
+            self.session.deposition.components,
+            include=lambda component: component.archive == "EMPIAR",
+            label=lambda index, component: component.name or f"Component {index + 1}",
         )
-        self._rows = [i for i, c in enumerate(components) if c.archive == "EMPIAR"]
-        self.component_combo.blockSignals(True)
-        self.component_combo.clear()
-        for index in self._rows:
-            self.component_combo.addItem(components[index].name or f"Component {index + 1}", index)
-        self.component_combo.blockSignals(False)
-        position = self._rows.index(previous) if previous in self._rows else 0
-        self.component_combo.setCurrentIndex(position if self._rows else -1)
-        self._on_component_combo_changed(self.component_combo.currentIndex())
 
     def current_component(self) -> int | None:
         """The index of the component being edited."""
-        position = self.component_combo.currentIndex()
-        return self._rows[position] if 0 <= position < len(self._rows) else None
+        return self.component_combo.component_index()
 
     def _on_component_combo_changed(self, _position: int) -> None:
         if self.session is None:
@@ -131,8 +120,8 @@ class EmpiarPage(WizardPage):
 
     def focus_location(self, location: tuple[str | int, ...]) -> None:
         """Select the component and image set named in ``location`` and focus the field."""
-        if len(location) > 1 and isinstance(location[1], int) and location[1] in self._rows:
-            self.component_combo.setCurrentIndex(self._rows.index(location[1]))
+        if len(location) > 1 and isinstance(location[1], int):
+            self.component_combo.select_component(location[1])
         self.reveal_all_problems()
         if len(location) > 5 and location[3] == "image_sets" and isinstance(location[4], int):
             self.image_sets.select(location[4])

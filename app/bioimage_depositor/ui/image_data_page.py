@@ -22,7 +22,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -51,6 +50,7 @@ from ..domain.images.preview_types import PreviewImage
 from ..domain.images.probe import probe
 from ..domain.problems import Problem
 from .background import run_in_background
+from .component_combo import ComponentCombo
 from .draft_session import DraftSession
 from .file_table import FileTableModel, human_size
 from .page_base import WizardPage
@@ -79,8 +79,7 @@ class ImageDataPage(WizardPage):
             parent=parent,
         )
         self.setAcceptDrops(True)
-        self.component_combo = QComboBox()
-        self.component_combo.setAccessibleName("Study component")
+        self.component_combo = ComponentCombo()
         self.component_combo.currentIndexChanged.connect(self._on_component_combo_changed)
         self.add_folder_button = QPushButton("Add f&older…")
         self.add_files_button = QPushButton("Add fi&les…")
@@ -179,7 +178,6 @@ class ImageDataPage(WizardPage):
         self._relay.reported.connect(self._on_relay_reported)
         self._cancel: threading.Event | None = None
         self._busy = False
-        self._rows: list[int] = []
         self._preview_generation = 0
         self.last_prefill: PrefillResult | None = None
 
@@ -198,23 +196,15 @@ class ImageDataPage(WizardPage):
 
     def _fill_components(self) -> None:
         assert self.session is not None
-        components = self.session.deposition.components
-        current = self.component_combo.currentIndex()
-        self.component_combo.blockSignals(True)
-        self.component_combo.clear()
-        for index, component in enumerate(components):
-            self.component_combo.addItem(f"{component.name or f'Component {index + 1}'}  →  {component.archive}", index)
-        self.component_combo.blockSignals(False)
-        self.component_combo.setCurrentIndex(min(max(current, 0), len(components) - 1))
-        self._on_component_combo_changed(self.component_combo.currentIndex())
+        self.component_combo.fill(self.session.deposition.components)
 
     def component(self) -> StudyComponent | None:
         """The component whose files are shown."""
         if self.session is None:
             return None
-        index = self.component_combo.currentIndex()
+        index = self.component_combo.component_index()
         components = self.session.deposition.components
-        return components[index] if 0 <= index < len(components) else None
+        return components[index] if index is not None and index < len(components) else None
 
     def _on_component_combo_changed(self, _index: int) -> None:
         component = self.component()
@@ -538,6 +528,6 @@ class ImageDataPage(WizardPage):
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Show the current component's file problems above the table."""
-        index = self.component_combo.currentIndex()
+        index = self.component_combo.component_index()
         mine = [p for p in problems if p.location[:3] == ("components", index, "files")]
         self.section_problems.show_problems(mine[:6])
