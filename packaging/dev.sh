@@ -62,6 +62,16 @@ make_venv() {  # $1 venv dir, then pip install arguments
   pip_install "$venv" "$@"
 }
 
+node_test_servers() {
+  # The tus tests run the npm @tus/server on 127.0.0.1; install Node from Debian when it is missing.
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if command -v npm >/dev/null 2>&1 && [ -f tests/servers/tus/package.json ]; then
+    (cd tests/servers/tus && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+}
+
 cmd=${1:-run}; shift || true
 case "$cmd" in
   run)
@@ -71,6 +81,7 @@ case "$cmd" in
   test)
     qt_system_libraries
     make_venv .venv -e '.[test]'
+    node_test_servers
     echo "== ruff"; .venv/bin/ruff check app tests benchmarks packaging examples
     echo "== mypy"; .venv/bin/mypy
     echo "== pytest (everything, with Qt offscreen)"
@@ -78,7 +89,7 @@ case "$cmd" in
     echo "== pytest (domain/ with PySide6 not installed)"
     # every runtime dependency except the Qt ones, so the whole domain layer is exercised without Qt
     make_venv .venv-noqt pydantic platformdirs requests keyring numpy tifffile ome-types mrcfile Pillow \
-      jsonschema imagecodecs 'zarr>=3' empiar-depositor==1.6b30 pandas pytest hypothesis
+      jsonschema imagecodecs 'zarr>=3' 'globus-sdk>=4,<5' empiar-depositor==1.6b30 pyftpdlib pandas pytest hypothesis
     pip_install .venv-noqt --no-deps -e .
     if .venv-noqt/bin/python -c 'import PySide6' 2>/dev/null; then echo "PySide6 must not be installed in .venv-noqt" >&2; exit 1; fi
     .venv-noqt/bin/python -m pytest -q -p no:cacheprovider tests/domain tests/test_architecture.py ;;
