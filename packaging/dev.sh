@@ -72,6 +72,16 @@ node_test_servers() {
   fi
 }
 
+check_tools() {
+  # The desktop-integration tests run the freedesktop validators; install them from Debian when root.
+  command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] || return 0
+  local missing=()
+  command -v desktop-file-validate >/dev/null 2>&1 || missing+=(desktop-file-utils)
+  command -v appstreamcli >/dev/null 2>&1 || missing+=(appstream)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 cmd=${1:-run}; shift || true
 case "$cmd" in
   run)
@@ -82,6 +92,7 @@ case "$cmd" in
     qt_system_libraries
     make_venv .venv -e '.[test]'
     node_test_servers
+    check_tools
     echo "== ruff"; .venv/bin/ruff check app tests benchmarks packaging examples
     echo "== mypy"; .venv/bin/mypy
     echo "== pytest (everything, with Qt offscreen)"

@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from .. import APP_ID, APP_NAME, __version__
 from ..domain import vocab
 from ..domain.drafts import DraftStore
+from ..paths import resource_path
 from .background import run_in_background
 from .crash_dialog import install_excepthook
 from .main_window import MainWindow
@@ -41,6 +43,7 @@ def run_app(draft: str | None = None, drafts_dir: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     QApplication.setDesktopFileName(APP_ID)
+    QApplication.setWindowIcon(QIcon(str(resource_path("icons", "bioimage-depositor.svg"))))
     install_excepthook()
     apply_style(app)
     store = DraftStore(Path(drafts_dir)) if drafts_dir else DraftStore()

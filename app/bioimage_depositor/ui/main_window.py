@@ -22,6 +22,7 @@ from ..domain.drafts import DraftStore
 from ..domain.imports.pagetab_import import ImportReport, import_pagetab
 from .background import run_in_background
 from .draft_session import DraftSession, SaveState
+from .help_menu import HelpMenu
 from .settings import ui_settings
 from .start_page import StartPage
 from .wizard import DepositionWizard
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
         self.start_page.submission_requested.connect(self.import_submission)
         self.wizard.close_requested.connect(self.close_draft)
         self._build_menu()
+        self.help_menu = HelpMenu(self)
         self.resize(1180, 760)
         self.setMinimumSize(900, 600)
         settings = ui_settings()
