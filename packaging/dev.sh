@@ -100,7 +100,7 @@ case "$cmd" in
     echo "== pytest (domain/ with PySide6 not installed)"
     # every runtime dependency except the Qt ones, so the whole domain layer is exercised without Qt
     make_venv .venv-noqt pydantic platformdirs requests keyring numpy tifffile ome-types mrcfile Pillow \
-      jsonschema imagecodecs 'zarr>=3' 'globus-sdk>=4,<5' empiar-depositor==1.6b30 pyftpdlib pandas pytest hypothesis
+      jsonschema imagecodecs 'zarr>=3' 'globus-sdk>=4,<5' empiar-depositor==1.6b30 pyftpdlib responses pandas pytest hypothesis
     pip_install .venv-noqt --no-deps -e .
     if .venv-noqt/bin/python -c 'import PySide6' 2>/dev/null; then echo "PySide6 must not be installed in .venv-noqt" >&2; exit 1; fi
     .venv-noqt/bin/python -m pytest -q -p no:cacheprovider tests/domain tests/test_architecture.py ;;
