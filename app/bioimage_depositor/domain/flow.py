@@ -34,6 +34,7 @@ ANALYSES = PageSpec("analyses", "Image analysis", ("analyses",))
 ANNOTATIONS = PageSpec("annotations", "Annotations", ("annotations",))
 EMPIAR = PageSpec("empiar", "EMPIAR entry", ())
 REVIEW = PageSpec("review", "Review", ())
+UPLOAD = PageSpec("upload", "Upload", ())
 
 ALL_PAGES: tuple[PageSpec, ...] = (
     STUDY,
@@ -47,6 +48,7 @@ ALL_PAGES: tuple[PageSpec, ...] = (
     ANNOTATIONS,
     EMPIAR,
     REVIEW,
+    UPLOAD,
 )
 
 #: Readable names of the model's top-level sections, for grouping problems.

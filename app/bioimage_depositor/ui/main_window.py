@@ -20,9 +20,11 @@ from ..domain.draft_file import DraftEnvelope
 from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
 from ..domain.imports.pagetab_import import ImportReport, import_pagetab
+from ..domain.transfer.ledger import LedgerSummary
 from .background import run_in_background
 from .draft_session import DraftSession, SaveState
 from .help_menu import HelpMenu
+from .interrupted_uploads import UploadDialog
 from .settings import ui_settings
 from .start_page import StartPage
 from .wizard import DepositionWizard
@@ -48,6 +50,7 @@ class MainWindow(QMainWindow):
         self.start_page.open_requested.connect(self.open_draft)
         self.start_page.import_requested.connect(self.import_draft)
         self.start_page.submission_requested.connect(self.import_submission)
+        self.start_page.interrupted.continue_requested.connect(self.continue_upload)
         self.wizard.close_requested.connect(self.close_draft)
         self._build_menu()
         self.help_menu = HelpMenu(self)
@@ -72,6 +75,14 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for action in (new_action, drafts_action, save_action, quit_action):
             file_menu.addAction(action)
+
+    def continue_upload(self, summary: LedgerSummary) -> None:
+        """Open the upload window on an interrupted transfer and resume it from its ledger."""
+        dialog = UploadDialog(summary, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self.start_page.interrupted.refresh())
+        dialog.show()
+        dialog.panel.start()
 
     def _on_save_action_triggered(self) -> None:
         if self.session is not None:

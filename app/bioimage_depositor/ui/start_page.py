@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME
 from ..domain.drafts import DraftStore, DraftSummary
 from .background import run_in_background
+from .interrupted_uploads import InterruptedUploadsBanner
 
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -99,7 +100,10 @@ class StartPage(QWidget):
         layout.addWidget(intro)
         layout.addSpacing(12)
         layout.addLayout(new_row)
-        layout.addSpacing(16)
+        layout.addSpacing(12)
+        self.interrupted = InterruptedUploadsBanner()
+        layout.addWidget(self.interrupted)
+        layout.addSpacing(4)
         layout.addWidget(drafts_label)
         layout.addWidget(self.drafts, 1)
         layout.addLayout(open_row)
@@ -113,6 +117,7 @@ class StartPage(QWidget):
         """Reload the list of drafts in the background."""
         self.status.setText("Reading your drafts…")
         run_in_background(self.store.list, self._on_list_loaded, self._on_list_failed)
+        self.interrupted.refresh()
 
     def _on_list_loaded(self, summaries: list[DraftSummary]) -> None:
         self.drafts.clear()

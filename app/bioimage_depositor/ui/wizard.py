@@ -30,6 +30,7 @@ from .object_pages import SECTIONS, ObjectSectionPage
 from .page_base import WizardPage
 from .review_page import ReviewPage
 from .study_page import StudyPage
+from .upload_page import UploadPage
 
 
 class DepositionWizard(QWidget):
@@ -48,6 +49,7 @@ class DepositionWizard(QWidget):
             **{section: ObjectSectionPage(section) for section in SECTIONS},
             "empiar": EmpiarPage(),
             "review": ReviewPage(),
+            "upload": UploadPage(),
         }
         self._flow_keys: list[str] = []
         review = self.pages["review"]

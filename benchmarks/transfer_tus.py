@@ -1,0 +1,212 @@
+"""Loopback throughput of our tus client, hashing included, against one streamed ``curl`` PATCH.
+
+Run: ``.venv/bin/python benchmarks/transfer_tus.py [--size-mib 512] [--runs 3] [--workdir DIR]``
+
+It starts the npm ``@tus/server`` with ``@tus/file-store`` (tests/servers/tus, run
+``npm ci`` there first) on 127.0.0.1, writes one file of ``--size-mib`` MiB in a
+temporary folder (never in the repository), and times, ``--runs`` times each in
+alternating order, the data phase of one upload (the creation ``POST`` is done
+before the clock starts, for every contender alike):
+
+* **curl**: one ``curl -X PATCH -T file`` (streamed from the file, explicit
+  ``Content-Length``, no ``Expect: 100-continue``): the baseline;
+* **ours + hashing**: :meth:`TusSession.send` with a hook that does what the
+  engine's hook does: offers each piece to a
+  :class:`~bioimage_depositor.domain.transfer.hashing.StreamHasher` computing MD5
+  and SHA-256 of the same bytes on a helper thread, in the same pass;
+* **ours + hashing on the sending thread**: the hook itself updates MD5 and
+  SHA-256 (64 KiB slices, to stay in the CPU cache) before each piece is sent;
+* **ours, no hashing**: the client alone.
+
+Each ours+hashing run checks its MD5 against one computed beforehand. It prints
+medians, MiB/s and each contender's ratio to curl (higher is better; the target
+for "ours + hashing" is at least 0.9), and the peak RSS of this process (the
+client), which must stay far below the file size.
+
+The server stores into the page cache, and client and server share the machine's
+cores: figures are for ratios in the same run, not promises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from bioimage_depositor.domain.transfer import tus
+from bioimage_depositor.domain.transfer.hashing import StreamHasher
+from bioimage_depositor.domain.transfer.transport import RemoteFile
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+from tus_server import NodeTusServer, node_missing_reason  # noqa: E402
+
+MIB = 1024 * 1024
+SLICE = 64 * 1024
+
+
+def make_file(path: Path, size: int) -> str:
+    """Write ``size`` bytes of incompressible data; return its MD5."""
+    block = os.urandom(8 * MIB)
+    digest = hashlib.md5()
+    with open(path, "wb") as out:
+        written = 0
+        while written < size:
+            part = block[: min(len(block), size - written)]
+            out.write(part)
+            digest.update(part)
+            written += len(part)
+    return digest.hexdigest()
+
+
+def create_upload(url: str, size: int) -> str:
+    response = requests.post(url, headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(size)}, timeout=30)
+    response.raise_for_status()
+    return response.headers["Location"]
+
+
+def delete_upload(handle: str) -> None:
+    requests.delete(handle, headers={"Tus-Resumable": "1.0.0"}, timeout=30)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads) plus its finished children (curl); not the server's."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def curl_run(url: str, path: Path, size: int) -> float:
+    handle = create_upload(url, size)
+    start = time.perf_counter()
+    result = subprocess.run(
+        [
+            "curl", "-sS", "-X", "PATCH", "-T", str(path), "-o", "/dev/null", "-w", "%{http_code}",
+            "-H", "Tus-Resumable: 1.0.0", "-H", "Upload-Offset: 0",
+            "-H", "Content-Type: application/offset+octet-stream", "-H", "Expect:", handle,
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    if result.stdout.strip() != "204":
+        raise SystemExit(f"curl PATCH failed: HTTP {result.stdout} {result.stderr}")
+    delete_upload(handle)
+    return seconds
+
+
+def ours_run(url: str, path: Path, size: int, mode: str, expected_md5: str) -> float:
+    session = tus.from_url("tus+" + url, None).open_session()
+    item = RemoteFile(path.name, size)
+    handle = session.prepare(item)
+    hook: Callable[[memoryview], bool]
+    hasher: StreamHasher | None = None
+    if mode == "engine":
+        hasher = StreamHasher(str(path), size, start=0, sha256=True)
+        position = 0
+
+        def hook(piece: memoryview) -> bool:  # what the engine's hook does with the bytes
+            nonlocal position
+            assert hasher is not None
+            hasher.offer(position, piece)
+            position += len(piece)
+            return True
+
+    elif mode == "inline":
+        md5, sha = hashlib.md5(), hashlib.sha256()
+
+        def hook(piece: memoryview) -> bool:
+            for begin in range(0, len(piece), SLICE):
+                part = piece[begin : begin + SLICE]
+                md5.update(part)
+                sha.update(part)
+            return True
+
+    else:
+
+        def hook(piece: memoryview) -> bool:
+            return True
+
+    start = time.perf_counter()
+    with open(path, "rb") as source:
+        committed = session.send(handle, item, source, 0, hook)
+    digest = hasher.finish()[0] if hasher is not None else md5.hexdigest() if mode == "inline" else expected_md5
+    seconds = time.perf_counter() - start
+    if committed != size or digest != expected_md5:
+        raise SystemExit(f"upload incomplete or wrong digest: {committed} of {size}, {digest}")
+    session.abandon(handle)
+    session.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=512)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=None, help="where to create the data (default: system temp)")
+    args = parser.parse_args()
+    reason = node_missing_reason()
+    if reason:
+        raise SystemExit(f"cannot start @tus/server: {reason}")
+    if shutil.which("curl") is None:
+        raise SystemExit("curl is needed for the baseline")
+    work = Path(tempfile.mkdtemp(prefix="bd-bench-tus-", dir=args.workdir))
+    if work.resolve().is_relative_to(REPO):
+        raise SystemExit("refusing to write benchmark data inside the repository")
+    server = NodeTusServer(work / "store")
+    try:
+        size = args.size_mib * MIB
+        path = work / "upload.bin"
+        expected = make_file(path, size)
+        server.start()
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+        piece = tus.DEFAULT_PIECE_SIZE // 1024
+        print(f"{size / MIB:,.0f} MiB to @tus/server on 127.0.0.1:{server.port}, pieces of {piece} KiB")
+        contenders: dict[str, Callable[[], float]] = {
+            "curl -X PATCH -T (baseline)": lambda: curl_run(server.url, path, size),
+            "ours + MD5/SHA-256 (engine's StreamHasher)": lambda: ours_run(server.url, path, size, "engine", expected),
+            "ours + MD5/SHA-256 on the sending thread": lambda: ours_run(server.url, path, size, "inline", expected),
+            "ours, no hashing": lambda: ours_run(server.url, path, size, "none", expected),
+        }
+        contenders[next(iter(contenders))]()  # one untimed upload: warm page cache and server
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        cpu: dict[str, list[float]] = {name: [] for name in contenders}
+        order = list(contenders)
+        for round_index in range(args.runs):
+            for name in order if round_index % 2 == 0 else list(reversed(order)):
+                used = cpu_seconds()
+                seconds = contenders[name]()
+                used = cpu_seconds() - used
+                times[name].append(seconds)
+                cpu[name].append(used)
+                rate = size / MIB / seconds
+                print(f"  round {round_index + 1}: {name}: {seconds:.2f} s ({rate:,.0f} MiB/s), {used:.2f} s CPU")
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        baseline = medians[order[0]]
+        print(f"\nmedian of {args.runs}, load average now {os.getloadavg()[0]:.2f} (client CPU excludes the server's):")
+        print(f"  {'contender':46s} {'s':>7s} {'MiB/s':>8s} {'ratio to curl':>14s} {'client CPU s':>13s}")
+        for name, seconds in medians.items():
+            print(
+                f"  {name:46s} {seconds:7.2f} {size / MIB / seconds:8.0f} {baseline / seconds:14.2f} "
+                f"{statistics.median(cpu[name]):13.2f}"
+            )
+        print(f"throughput ratio ours + hashing (engine) / curl: {baseline / medians[order[1]]:.2f} (target ≥ 0.9)")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of this process (the client): {peak:.0f} MiB for a {size / MIB:,.0f} MiB file")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
