@@ -12,7 +12,7 @@ import argparse
 import importlib
 
 #: Module names under this package, in the order their commands appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("export", "import_cmd", "probe", "preview", "desktop", "transfer")
+COMMAND_MODULES: tuple[str, ...] = ("export", "import_cmd", "probe", "preview", "transfer", "submit", "desktop")
 
 
 def register_all(subparsers: argparse._SubParsersAction) -> None:
