@@ -10,11 +10,14 @@ What each row remembers, and why:
 * remote handle (FTP path, tus URL), stored *before* the first byte is sent, so
   that a restarted program asks the server about the same upload;
 * ``committed``: the offset the server last confirmed; ``reserved``: the most
-  bytes that can have been sent through the current handle, written before each
-  chunk goes out. A server that claims to hold more than ``reserved`` holds
-  something that is not ours, and the file starts again from 0;
-* ``sent_bytes``: every byte handed to the wire over all runs (counted before the
-  chunk is sent, so never less than the truth), which shows how much was sent twice;
+  bytes that can have been sent through the current handle, written before the
+  bytes go out (the engine reserves ahead of the chunk it sends; see engine.py).
+  A server that claims to hold more than ``reserved`` holds something that is not
+  ours, and the file starts again from 0;
+* ``sent_bytes``: every byte handed to the wire over all runs (counted when it is
+  reserved, before it is sent, so never less than the truth; after a crash it may
+  exceed the truth by the unused rest of the last reservation), which shows how much
+  was sent twice;
 * MD5/SHA-256 once the whole file has been read, state, attempts and the last error.
 
 A ``meta`` key/value table holds the source, target, status and the identifiers
@@ -329,13 +332,16 @@ class Ledger:
     def add_sent(self, file_id: int, sent_bytes: int, reserved: int) -> None:
         """Count ``sent_bytes`` more bytes handed to the wire and raise the reservation to ``reserved``.
 
-        Called before each chunk goes out, so the counters are never below the truth.
+        Called before the bytes go out, so the counters are never below the truth. A
+        negative ``sent_bytes`` takes back the unused part of a reservation when a send
+        ends (the reservation itself is never lowered here).
         """
-        with self._write() as connection:
-            connection.execute(
-                "UPDATE files SET sent_bytes = sent_bytes + ?, reserved = MAX(reserved, ?) WHERE id = ?",
-                (sent_bytes, reserved, file_id),
-            )
+        # one autocommitted statement: the same single committed transaction as _write(), without the two extra
+        # BEGIN/COMMIT round trips (this is the one write on the sending path)
+        self._connection().execute(
+            "UPDATE files SET sent_bytes = sent_bytes + ?, reserved = MAX(reserved, ?) WHERE id = ?",
+            (sent_bytes, reserved, file_id),
+        )
 
     def retry_failed(self) -> int:
         """Put failed files back in the queue (a new run tries them again); return how many."""
