@@ -41,6 +41,11 @@ def form_path(*parts: str) -> Path:
     return _bundled_root("forms").joinpath(*parts)
 
 
+def docs_path(*parts: str) -> Path:
+    """Path of a file shipped under ``docs/`` (the user guide and its pictures)."""
+    return _bundled_root("docs").joinpath(*parts)
+
+
 def _user_dir(kind: str) -> Path:
     override = os.environ.get(HOME_ENV)
     if override:

@@ -21,6 +21,17 @@ Conventions, the same as NGFF's
   last column being the translation, in the axis order of the systems (so z, y, x —
   not the x, y, z of BigWarp or ec-CLEM).
 
+What the Correlation page records besides (all optional, so older drafts load unchanged)
+------------------------------------------------------------------------------------
+* A coordinate system stands for one dataset taking part: a study component of the draft
+  (``component_id``) or data already public elsewhere (``accession``: S-BIAD…, S-BSST…,
+  EMPIAR-…, EMD-…), never both.
+* A transform says how it was made (``method``: a typed matrix, a landmark or transform file,
+  or landmarks clicked in the program; ``fit_model``), keeps the clicked landmarks and the two
+  images they were clicked on (:class:`Landmark`, :class:`LandmarkImage`) so they can be edited
+  again, and names the imported tool file (:class:`ProvenanceFile`: path, size, SHA-256) that
+  goes into both uploads next to the NGFF scene as provenance.
+
 :func:`check_transforms` returns the problems of one correlation's transforms (names,
 axes, units, matrix shapes, references, connectivity) for :mod:`..rules`.
 """
@@ -28,13 +39,24 @@ axes, units, matrix shapes, references, connectivity) for :mod:`..rules`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
+from typing import Annotated
 
 from pydantic import Field
 
-from .base import Id, Model
+from .base import Id, Model, normalised
+from .identifiers import IdentifierError, parse_accession
 from .problems import Location, Problem
 from .text import Line
+
+#: How a transform was made (``""`` in drafts written before the Correlation page recorded it).
+TRANSFORM_METHODS: tuple[str, ...] = ("", "matrix", "file", "landmarks")
+
+#: Least-squares models a transform may have been fitted with (``""`` for a typed or tool matrix).
+FIT_MODEL_NAMES: tuple[str, ...] = ("", "translation", "rigid", "similarity", "affine")
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 #: NGFF 0.6 spatial units (UDUNITS-2 names).
 SPACE_UNITS: tuple[str, ...] = (
@@ -106,11 +128,53 @@ class Axis(Model):
 
 
 class CoordinateSystem(Model):
-    """A named physical space: the axes (in order, with units) the images of one component live in."""
+    """A named physical space: the axes (in order, with units) the images of one dataset live in."""
 
     name: Line = ""  # unique within its correlation, e.g. "lm_airyscan"
     component_id: Id = ""  # the study component whose images use this system; "" for a shared display space
     axes: list[Axis] = Field(default_factory=list)
+    # Data already public in an archive (S-BIAD…, S-BSST…, EMPIAR-…, EMD-…) whose images use this system;
+    # "" for a component of this draft or a display space. Normalised like the study's related accessions.
+    accession: Annotated[str, normalised(parse_accession)] = ""
+
+
+class ProvenanceFile(Model):
+    """The landmark or transform file (BigWarp CSV/JSON, ec-CLEM XML) a transform was made from.
+
+    The file goes into both uploads next to the NGFF scene, byte for byte, because neither
+    archive can hold the landmarks in its metadata (``correlative.md`` §6.6). The SHA-256 of
+    the bytes read at import lets the package check that the file it copies is still the one
+    the transform was computed from.
+    """
+
+    path: str = ""  # absolute local path of the file as imported; the program never changes it
+    name: Line = ""  # file name, as it will be deposited next to the scene
+    sha256: Line = ""  # lower-case hex digest of the bytes read at import
+    size_bytes: int | None = None
+    format: Line = ""  # "bigwarp-csv", "bigwarp-json" or "ecclem-xml"
+    moving_unit: Line = ""  # units the file's coordinates were read in (stated by the file or chosen by the user)
+    fixed_unit: Line = ""
+
+
+class LandmarkImage(Model):
+    """One of the two images landmarks were clicked on, with the pixel size used to place them in space."""
+
+    path: Line = ""  # the image's FileEntry.path in the component's file list
+    pixel_size_x: float | None = None  # size of one full-resolution pixel, in ``unit``
+    pixel_size_y: float | None = None
+    unit: Line = ""  # an NGFF unit name, e.g. "micrometer"
+
+
+class Landmark(Model):
+    """One landmark pair: the same feature in the moving and the reference image.
+
+    Clicked landmarks are in full-resolution pixels of the two images (:class:`LandmarkImage`),
+    in x, y order, as the images are shown (``None`` for a value that is not finite).
+    """
+
+    name: Line = ""
+    moving: list[float | None] = Field(default_factory=list)
+    fixed: list[float | None] = Field(default_factory=list)
 
 
 class AffineTransform(Model):
@@ -122,6 +186,12 @@ class AffineTransform(Model):
     # Rows, M x (N + 1). None stands for a value that is not a finite number (drafts store NaN as
     # null so they stay loadable); check_transforms reports it and no export is written with it.
     matrix: list[list[float | None]] = Field(default_factory=list)
+    method: Line = ""  # one of TRANSFORM_METHODS
+    fit_model: Line = ""  # one of FIT_MODEL_NAMES
+    landmarks: list[Landmark] = Field(default_factory=list)  # clicked in the program (method "landmarks")
+    moving_image: LandmarkImage | None = None
+    reference_image: LandmarkImage | None = None
+    source_file: ProvenanceFile | None = None  # the imported tool file (method "file")
 
 
 def zyx_axes(unit: str) -> list[Axis]:
@@ -186,6 +256,7 @@ def check_transforms(
         )
     known_components = set(component_ids)
     axis_counts: dict[str, int] = {}
+    accessions: set[str] = set()
     for index, system in enumerate(systems):
         sloc = (*location, "coordinate_systems", index)
         if not system.name:
@@ -205,8 +276,10 @@ def check_transforms(
                 "This coordinate system belongs to a component that no longer exists; choose it again.",
             )
         problems.extend(_check_axes(system.axes, sloc))
+        problems.extend(_check_dataset(system, sloc, accessions))
     for index, transform in enumerate(transforms):
         tloc = (*location, "transforms", index)
+        problems.extend(_check_making_of(transform, tloc))
         ends: list[int] = []
         for end in ("input", "output"):
             name = getattr(transform, end)
@@ -288,6 +361,114 @@ def _check_axes(axes: Sequence[Axis], sloc: Location) -> list[Problem]:
             problems.append(
                 Problem("correlation.axis.unit.time", (*here, "unit"), "Give the time axis a unit such as second.")
             )
+    return problems
+
+
+def _check_dataset(system: CoordinateSystem, sloc: Location, seen: set[str]) -> list[Problem]:
+    """The public dataset a system stands for: a readable accession, not also a component, named once."""
+    if not system.accession:
+        return []
+    here = (*sloc, "accession")
+    try:
+        _, accession = parse_accession(system.accession)
+    except IdentifierError as error:
+        return [Problem("correlation.system.accession.format", here, error.message)]
+    problems = []
+    if system.component_id:
+        problems.append(
+            Problem(
+                "correlation.system.dataset.both",
+                here,
+                "A coordinate system belongs either to a study component of this draft or to public data "
+                "given by accession, not to both.",
+            )
+        )
+    if accession in seen:
+        problems.append(
+            Problem(
+                "correlation.system.accession.duplicate",
+                here,
+                f"{accession} has two coordinate systems in this correlation; keep one.",
+            )
+        )
+    seen.add(accession)
+    return problems
+
+
+def _check_making_of(transform: AffineTransform, tloc: Location) -> list[Problem]:
+    """How a transform was made: known method and model, finite landmarks, a well-formed provenance file."""
+    problems: list[Problem] = []
+    if transform.method not in TRANSFORM_METHODS:
+        problems.append(
+            Problem(
+                "correlation.transform.method.unknown",
+                (*tloc, "method"),
+                f"'{transform.method}' is not a way of making a transform this program knows "
+                "(a typed matrix, a landmark file or clicked landmarks).",
+            )
+        )
+    if transform.fit_model not in FIT_MODEL_NAMES:
+        problems.append(
+            Problem(
+                "correlation.transform.fit_model.unknown",
+                (*tloc, "fit_model"),
+                f"'{transform.fit_model}' is not a fit model; use rigid, similarity or affine.",
+            )
+        )
+    lengths: set[int] = set()
+    for index, landmark in enumerate(transform.landmarks):
+        values = [*landmark.moving, *landmark.fixed]
+        lengths.update((len(landmark.moving), len(landmark.fixed)))
+        if any(value is None or not math.isfinite(value) for value in values):
+            problems.append(
+                Problem(
+                    "correlation.transform.landmarks.not_finite",
+                    (*tloc, "landmarks", index),
+                    f"Landmark {landmark.name or index + 1} has a coordinate that is not a finite number; "
+                    "place it again.",
+                )
+            )
+    if lengths and (len(lengths) > 1 or not lengths <= {2, 3}):
+        problems.append(
+            Problem(
+                "correlation.transform.landmarks.dimension",
+                (*tloc, "landmarks"),
+                "Every landmark needs the same number of coordinates (x, y or x, y, z) in both images.",
+            )
+        )
+    for side in ("moving_image", "reference_image"):
+        image: LandmarkImage | None = getattr(transform, side)
+        if image is None:
+            continue
+        sizes = [size for size in (image.pixel_size_x, image.pixel_size_y) if size is not None]
+        if any(not math.isfinite(size) or size <= 0 for size in sizes) or (sizes and image.unit not in SPACE_UNITS):
+            problems.append(
+                Problem(
+                    "correlation.transform.pixel_size",
+                    (*tloc, side),
+                    "The pixel size of a landmark image must be a positive number with a unit such as micrometer.",
+                )
+            )
+    source = transform.source_file
+    if source is not None:
+        if not source.name or not _SHA256.match(source.sha256):
+            problems.append(
+                Problem(
+                    "correlation.transform.source_file.incomplete",
+                    (*tloc, "source_file"),
+                    "The landmark file this transform was imported from is not fully recorded; import it again "
+                    "so that it can go into the uploads.",
+                )
+            )
+        for unit in (source.moving_unit, source.fixed_unit):
+            if unit and unit not in SPACE_UNITS:
+                problems.append(
+                    Problem(
+                        "correlation.transform.source_file.unit",
+                        (*tloc, "source_file"),
+                        f"'{unit}' is not a length unit; import the landmark file again and choose its units.",
+                    )
+                )
     return problems
 
 

@@ -9,7 +9,7 @@ write into the draft as the user types.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 from ..domain import flow
 from ..domain.problems import Problem
 from .components_page import ComponentsPage
+from .correlation_page import CorrelationPage
 from .draft_session import DraftSession
 from .empiar_page import EmpiarPage
+from .guide import GuideWindow, section_for_page
 from .image_data_page import ImageDataPage
 from .object_pages import SECTIONS, ObjectSectionPage
 from .page_base import WizardPage
@@ -46,7 +48,10 @@ class DepositionWizard(QWidget):
             "study": StudyPage(),
             "components": ComponentsPage(),
             "files": ImageDataPage(),
-            **{section: ObjectSectionPage(section) for section in SECTIONS},
+            **{
+                section: CorrelationPage() if section == "correlations" else ObjectSectionPage(section)
+                for section in SECTIONS
+            },
             "empiar": EmpiarPage(),
             "review": ReviewPage(),
             "upload": UploadPage(),
@@ -69,6 +74,11 @@ class DepositionWizard(QWidget):
         self.close_button = QPushButton("Drafts")
         self.close_button.setToolTip("Back to the list of drafts (Ctrl+D; everything is saved)")
         self.close_button.clicked.connect(self.close_requested)
+        self.help_button = QPushButton("Help")
+        self.help_button.setToolTip("What this page asks for, in the user guide (F1)")
+        self.help_button.clicked.connect(self.show_help)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
+        self.guide_window: GuideWindow | None = None
         self.back_button = QPushButton("< &Back")
         self.next_button = QPushButton("&Next >")
         self.next_button.setDefault(True)
@@ -78,6 +88,7 @@ class DepositionWizard(QWidget):
         buttons = QHBoxLayout()
         buttons.setContentsMargins(24, 8, 24, 12)
         buttons.addWidget(self.close_button)
+        buttons.addWidget(self.help_button)
         buttons.addStretch(1)
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
@@ -173,6 +184,14 @@ class DepositionWizard(QWidget):
         target = flow.next_page(self.session.deposition, self.current_key())
         if target is not None:
             self.show_page(target.key)
+
+    def show_help(self) -> None:
+        """Open the user guide at the section explaining the current page."""
+        if self.guide_window is None:
+            self.guide_window = GuideWindow(self)
+        self.guide_window.show_section(section_for_page(self.current_key()))
+        self.guide_window.show()
+        self.guide_window.raise_()
 
     def go_back(self) -> None:
         """Move to the previous page (always allowed: nothing is lost)."""
