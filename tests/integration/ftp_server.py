@@ -10,6 +10,8 @@ accepts connections. The switches:
 * ``--reset-after``: the first data connection that reaches this many bytes is cut with
   a TCP reset (``SO_LINGER`` 0), once per server process;
 * ``--no-rest``: ``REST`` is answered ``502``, so clients must resume with ``APPE``;
+* ``--tls CERTFILE``: explicit FTPS (``AUTH TLS``; control and data must be encrypted) with
+  the certificate and key in ``CERTFILE`` (needs pyOpenSSL; the fault switches do not apply);
 * ``--log``: one line ``RECV <bytes> <path>`` per finished upload data connection, written
   as it closes, so a test can add up every byte the server received.
 
@@ -66,8 +68,18 @@ def serve(args: argparse.Namespace) -> None:
                 log_file.write(f"RECV {self.tot_bytes_received} {self.file_obj.name}\n")
             super().close()
 
-    class Handler(FTPHandler):
-        dtp_handler = FaultyDtp
+    base: type[FTPHandler] = FTPHandler
+    if args.tls:
+        from pyftpdlib.handlers import TLS_FTPHandler
+
+        base = TLS_FTPHandler
+        base.certfile = args.tls
+        base.tls_control_required = True
+        base.tls_data_required = True
+
+    class Handler(base):  # type: ignore[valid-type,misc]
+        if not args.tls:
+            dtp_handler = FaultyDtp
 
         def ftp_REST(self, line):
             if args.no_rest:
@@ -155,4 +167,5 @@ if __name__ == "__main__":
     parser.add_argument("--reset-after", type=int, default=0)
     parser.add_argument("--no-rest", action="store_true")
     parser.add_argument("--log")
+    parser.add_argument("--tls")
     serve(parser.parse_args())

@@ -89,7 +89,7 @@ __all__ = ["JOB_FATAL_CODES", "TransferJob", "find_interrupted"]
 log = logging.getLogger(__name__)
 
 #: Error codes that stop the whole transfer: every other file would fail the same way.
-JOB_FATAL_CODES = frozenset({"auth.failed", "remote.full", "target.unavailable", "protocol.version"})
+JOB_FATAL_CODES = frozenset({"auth.failed", "remote.full", "target.unavailable", "protocol.version", "tls.untrusted"})
 #: Seconds between two progress snapshots (at most ten a second).
 REPORT_INTERVAL_S = 0.1
 #: The reservation written to the ledger before a chunk goes out covers about this many seconds of sending at

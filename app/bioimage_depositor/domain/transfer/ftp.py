@@ -90,6 +90,13 @@ def map_ftp_error(error: BaseException, what: str) -> TransferError:
     if isinstance(error, socket.gaierror):
         return TransferError("connection.failed", f"The server's name could not be looked up ({error}); "
                              "check the address and the network.")
+    if isinstance(error, ssl.SSLCertVerificationError):  # retrying cannot make an untrusted server trusted
+        return TransferError(
+            "tls.untrusted",
+            f"The server's certificate is not trusted ({error.verify_message or error}); check the address, or "
+            "ask the server's administrators which certificate authority signs it.",
+            permanent=True,
+        )
     if isinstance(error, ssl.SSLError):
         return TransferError("connection.tls", f"The secure connection failed during the {what} ({error}).")
     reason = text or type(error).__name__
