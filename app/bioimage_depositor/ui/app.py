@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +23,10 @@ from .main_window import MainWindow
 from .style import apply_style
 
 log = logging.getLogger(__name__)
+
+#: Set to ``1`` by the bundle's smoke test: report the first painted window, then quit (exit 0).
+SMOKE_TEST_ENV = "BIOIMAGE_DEPOSITOR_SMOKE_TEST"
+_IMPORTED_AT = time.monotonic()  # fallback clock where the OS start time of the process is not readable
 
 
 def _warm_up_vocabularies() -> None:
@@ -48,6 +55,8 @@ def run_app(draft: str | None = None, drafts_dir: str | None = None) -> int:
     apply_style(app)
     store = DraftStore(Path(drafts_dir)) if drafts_dir else DraftStore()
     window = create_window(store)
+    if os.environ.get(SMOKE_TEST_ENV) == "1":
+        window.installEventFilter(_FirstPaintReporter(window))
     window.show()
     if draft:
         QTimer.singleShot(0, lambda: open_from_command_line(window, store, draft))
@@ -68,3 +77,69 @@ def open_from_command_line(window: MainWindow, store: DraftStore, draft: str) ->
         window.statusBar().showMessage(
             f"Opened a copy of {path} in your drafts; the original file is unchanged.", 15000
         )
+
+
+# ------------------------------------------------------------------ smoke test hook
+
+
+def _seconds_since_process_start() -> tuple[float, str]:
+    """Seconds since the process started and what that start was.
+
+    On Linux the kernel's start time (``/proc/self/stat``, 10 ms ticks) counts the
+    bundle's bootloader and the Python start-up too, which is what a user waits for;
+    elsewhere the clock starts when this module was imported, which leaves those out.
+    """
+    try:
+        after_name = Path("/proc/self/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        started = int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime, in ticks since boot
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started, "process start"
+    except (OSError, ValueError, IndexError, AttributeError):  # not Linux
+        return time.monotonic() - _IMPORTED_AT, "ui.app import"
+
+
+def _smoke_facts() -> list[str]:
+    """What a frozen bundle can lose without failing to start: package metadata and keyring backends."""
+    import importlib.metadata
+
+    from ..diagnostics import keyring_backend, package_versions
+
+    loaded, failed = [], []
+    for entry in importlib.metadata.entry_points(group="keyring.backends"):
+        try:
+            entry.load()
+            loaded.append(entry.name)
+        except Exception as error:  # a backend for another OS may not import; say which and why
+            failed.append(f"{entry.name}({type(error).__name__})")
+    versions = " ".join(f"{name}={version.replace(' ', '-')}" for name, version in package_versions().items())
+    return [
+        f"PACKAGES {versions}",
+        f"KEYRING-BACKENDS loaded={','.join(sorted(loaded)) or '-'} failed={','.join(sorted(failed)) or '-'}",
+        f"KEYRING {keyring_backend()}",
+        f"QT-PLATFORM {QApplication.platformName()}",
+        # the SVG window icon renders only when Qt's SVG icon engine / image format plugins were bundled
+        f"WINDOW-ICON {'rendered' if not QApplication.windowIcon().pixmap(32, 32).isNull() else 'missing'}",
+    ]
+
+
+class _FirstPaintReporter(QObject):
+    """Print ``WINDOW SHOWN <seconds>`` once the window has painted, then quit (the bundle's smoke test)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._report)  # let the paint finish before taking the time
+        return False
+
+    def _report(self) -> None:
+        seconds, since = _seconds_since_process_start()
+        try:
+            print(f"WINDOW SHOWN {seconds:.3f} (seconds since {since})", flush=True)
+            # Only in smoke-test runs, after the measurement and right before quitting: blocking briefly is harmless.
+            print("\n".join(_smoke_facts()), flush=True)
+            code = 0
+        except Exception as error:  # a smoke run must end with a verdict, not wait in an unseen crash dialog
+            log.exception("smoke-test report failed")
+            with contextlib.suppress(OSError):
+                print(f"SMOKE-TEST FAILED {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            code = 1
+        QApplication.exit(code)
