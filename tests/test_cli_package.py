@@ -174,3 +174,26 @@ def test_export_check_runs_the_archives_validators(tmp_path, capsys):
     assert main(["export", str(example), "--out", str(tmp_path / "pkg"), "--check"]) == 0
     out = capsys.readouterr().out
     assert "check   EMPIAR deposition" in out and "check   OME-NGFF scene" in out and "check   BIA RO-Crate" in out
+
+
+def test_export_check_json_gives_each_validator_and_where_its_messages_point(tmp_path, capsys):
+    example = ROOT / "examples" / "clem-hela-mito-er.draft.json"
+    assert main(["export", str(example), "--out", str(tmp_path / "pkg"), "--check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    kinds = {check["name"].split(" (")[0]: check for check in report["checks"]}
+    assert set(kinds) == {"BIA RO-Crate", "EMPIAR deposition", "OME-NGFF scene"}
+    for check in report["checks"]:
+        assert check["issues"] == [] and (check["ok"] or not check["available"])
+    manifest = (tmp_path / "pkg" / "MANIFEST.tsv").read_text()
+    assert manifest.count("correlation/correlation-landmarks.zarr/zarr.json") == 4  # both archives, two columns
+
+
+def test_export_refuses_an_empty_bia_file_list(tmp_path, capsys):
+    data = json.loads(EXAMPLES[-1].read_text())
+    data["deposition"]["components"][-1]["files"] = []
+    draft = tmp_path / "empty.json"
+    draft.write_text(json.dumps(data))
+    assert main(["export", str(draft), "--out", str(tmp_path / "pkg")]) == 1
+    out = capsys.readouterr().out
+    assert "bia.file_list.empty" in out and "nothing was written" in out and "Traceback" not in out
+    assert not (tmp_path / "pkg").exists()

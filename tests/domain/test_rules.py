@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bioimage_depositor.domain.deposition import StudyComponent
+from bioimage_depositor.domain.deposition import AnnotationSet, FileEntry, StudyComponent
 from bioimage_depositor.domain.empiar_fields import EmpiarEntry
+from bioimage_depositor.domain.exports.rocrate import RESERVED_COLUMNS, is_source_image_key, source_images
 from bioimage_depositor.domain.rembi import Contributor, OntologyTerm
 from bioimage_depositor.domain.rules import check_deposition
 
@@ -307,3 +311,72 @@ def test_file_name_rules_are_fast_on_large_lists():
     elapsed = time.perf_counter() - start
     assert [p.code for p in out.problems] == ["file.path.invalid_bia"]
     assert elapsed < 1.5  # about 0.3 s on a 2-core VM; checked on every edit of the Image Data page
+
+
+# ---------------------------------------------------------------- file-list rules: fast paths keep the results
+
+FILE_LIST_CODES = {
+    "files.path.duplicate",
+    "files.path.case_duplicate",
+    "files.path.shared",
+    "file.attribute.name.missing",
+    "file.attribute.reserved",
+    "file.source_image.unknown",
+}
+
+
+def reference_file_list_problems(dep):
+    """The file-list rules written the plain way, file by file, in model order: what the fast code must match."""
+    out = []
+    groups = [(("components", i), c) for i, c in enumerate(dep.components)]
+    groups += [(("annotations", i), a) for i, a in enumerate(dep.annotations)]
+    for loc, group in groups:
+        paths = [e.deposited_path for e in group.files]
+        out += [("files.path.duplicate", (*loc, "files")) for p, n in Counter(paths).items() if p and n > 1]
+        first = {}
+        for index, path in enumerate(paths):
+            if path and first.setdefault(path.casefold(), path) != path:
+                out.append(("files.path.case_duplicate", (*loc, "files", index, "path")))
+    bia = [(loc, g) for loc, g in groups if loc[0] == "annotations" or g.archive == "BIA"]
+    images = {e.deposited_path for loc, g in bia if loc[0] == "components" for e in g.files}
+    seen = {}
+    for loc, group in bia:
+        for index, entry in enumerate(group.files):
+            floc = (*loc, "files", index)
+            path = entry.deposited_path
+            if path and path in seen and seen[path] != loc:
+                out.append(("files.path.shared", (*floc, "path")))
+            seen.setdefault(path, loc)
+            for key in entry.attributes:
+                if not key.strip():
+                    out.append(("file.attribute.name.missing", (*floc, "attributes")))
+                elif key.strip().casefold() in RESERVED_COLUMNS and not is_source_image_key(key):
+                    out.append(("file.attribute.reserved", (*floc, "attributes")))
+            out += [
+                ("file.source_image.unknown", (*floc, "attributes")) for s in source_images(entry) if s not in images
+            ]
+    return out
+
+
+names = st.sampled_from(["a.tif", "A.tif", "b.tif", "x/a.tif", "X/a.tif", "notes.txt", ""])
+keys = st.sampled_from(["well", "treatment", " ", "type", "Source Image", "source_image", "dataset", "Type (sample)"])
+entries = st.builds(
+    FileEntry,
+    path=names,
+    deposit_path=st.sampled_from(["", "", "b.tif", "renamed.tif"]),
+    attributes=st.dictionaries(keys, st.sampled_from(["a.tif", "b.tif, x/a.tif", "missing.tif", "v"]), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.sampled_from(["BIA", "EMPIAR"]), st.lists(entries, max_size=6)), min_size=1, max_size=3),
+    st.lists(st.lists(entries, max_size=4), max_size=2),
+)
+def test_file_list_rules_match_the_plain_reading(components, annotations):
+    dep = examples.light_microscopy()
+    dep.components = [StudyComponent(archive=archive, files=files) for archive, files in components]
+    dep.annotations = [AnnotationSet(files=files) for files in annotations]
+    found = [(p.code, p.location) for p in check_deposition(dep) if p.code in FILE_LIST_CODES]
+    expected = reference_file_list_problems(dep)
+    assert found == expected  # the same problems, in the same order

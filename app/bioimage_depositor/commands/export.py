@@ -15,9 +15,11 @@ from ..cli_errors import UsageError
 from ..domain.draft_errors import DraftError
 from ..domain.draft_file import DraftEnvelope, read_draft_file
 from ..domain.drafts import DraftStore
+from ..domain.exports.check_locations import LocatedCheck, locate_checks
 from ..domain.exports.package import ExportBlockedError, ExportError, context_for_draft, export_package
 from ..domain.exports.package_checks import check_package
 from ..domain.identifiers import IdentifierError, parse_accession
+from ..domain.problems import format_location
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -116,14 +118,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         _fail(args, error.code, error.message)
         return EXIT_UNUSABLE
     checks = check_package(result.path) if args.check else []
+    located = locate_checks(envelope.deposition, ctx, checks)
     failed = any(check.available and not check.ok for check in checks)
     if args.json:
         report = {"target": label, "exported": True, **result.to_json()}
         if args.check:
-            report["checks"] = [
-                {"name": c.name, "target": c.target, "available": c.available, "ok": c.ok, "messages": list(c.messages)}
-                for c in checks
-            ]
+            report["checks"] = [_check_json(found) for found in located]
         json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return EXIT_PROBLEMS if failed else EXIT_OK
@@ -132,12 +132,38 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"warning {problem.path}  [{problem.code}]\n        {problem.message}")
     for note in result.notes:
         print(f"note    {note}")
-    for check in checks:
+    for found in located:
+        check = found.check
         print(f"check   {check.summary}")
-        for message in check.messages if check.available else ():
+        if not check.available:
+            print(f"        {check.messages[0] if check.messages else 'the validator is not installed'}")
+            continue
+        for issue, location in zip(check.issues, found.locations, strict=True):
+            where = format_location(location) if location else "the package as a whole"
+            print(f"        {issue.message}\n          -> {where}")
+        for message in check.messages[len(check.issues) :]:  # notes after the issues (e.g. a version warning)
             print(f"        {message}")
     print(f"Read {result.path / 'SUMMARY.md'} for what goes where.")
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _check_json(found: LocatedCheck) -> dict[str, object]:
+    check = found.check
+    return {
+        "name": check.name,
+        "target": check.target,
+        "available": check.available,
+        "ok": check.ok,
+        "messages": list(check.messages),
+        "issues": [
+            {
+                "message": issue.message,
+                "severity": issue.severity,
+                "location": format_location(location) if location else None,
+            }
+            for issue, location in zip(check.issues, found.locations, strict=True)
+        ],
+    }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

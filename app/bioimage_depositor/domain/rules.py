@@ -453,8 +453,10 @@ def _check_components(out: _Collector, deposition: Deposition) -> None:
 
 
 def _check_file_paths(out: _Collector, component: StudyComponent | AnnotationSet, loc: Location) -> None:
-    paths = [entry.deposited_path for entry in component.files]
-    _check_duplicates(out, paths, "files.path.duplicate", (*loc, "files"), "The file path {} is listed twice.")
+    # ``deposit_path or path`` inline rather than the property: lists run to 100,000 files.
+    paths = [entry.deposit_path or entry.path for entry in component.files]
+    if len(set(paths)) != len(paths):  # Counter only when something repeats
+        _check_duplicates(out, paths, "files.path.duplicate", (*loc, "files"), "The file path {} is listed twice.")
     for findex, entry in enumerate(component.files):
         if not entry.path:
             out.add("file.path.missing", (*loc, "files", findex, "path"), "A file in this list has no path.")
@@ -501,6 +503,9 @@ def _report_bad_name(out: _Collector, proposal: naming.RenameProposal, archive: 
 
 
 def _check_case_duplicates(out: _Collector, paths: Sequence[str], loc: Location) -> None:
+    distinct = set(paths)
+    if len({path.casefold() for path in distinct}) == len(distinct):
+        return  # no two different paths fold to the same one (the usual case, decided without a loop)
     first: dict[str, str] = {}
     for findex, path in enumerate(paths):
         if not path:
@@ -526,12 +531,21 @@ def _check_empiar_layout(out: _Collector, component: StudyComponent, paths: Sequ
         return
     suggestions = naming.empiar_suggested_directories(present)
     example = suggestions[0] if suggestions else "data/<the folder you added>"
-    homes = [naming.empiar_image_set_for(path, directories) for path in paths]
+    # A path's image set and folder length depend only on its folder (a file name has no "/"), and a
+    # component's thousands of files sit in a few folders: decide once per folder.
+    by_folder: dict[str, str | None] = {}
+    homes = []
+    for path in paths:
+        parent = path.rpartition("/")[0]
+        if parent not in by_folder:
+            by_folder[parent] = naming.empiar_image_set_for(path, directories)
+        homes.append(by_folder[parent])
+    used = set(homes)
     for index, image_set in enumerate(image_sets):
         if image_set.directory not in directories:
             continue  # empiar.imageset.directory.layout reports it
         folder = naming.normalise_empiar_directory(image_set.directory)
-        if folder not in homes:
+        if folder not in used:
             out.add(
                 "empiar.imageset.directory.empty",
                 (*loc, "empiar", "image_sets", index, "directory"),
@@ -539,7 +553,8 @@ def _check_empiar_layout(out: _Collector, component: StudyComponent, paths: Sequ
                 params={"directory": folder, "suggestion": example},
             )
     long_folders: set[str] = set()
-    any_inside = any(home is not None for home in homes)
+    too_long: dict[str, bool] = {}
+    any_inside = any(home is not None for home in used)
     for findex, (path, home) in enumerate(zip(paths, homes, strict=True)):
         if not path:
             continue
@@ -552,8 +567,13 @@ def _check_empiar_layout(out: _Collector, component: StudyComponent, paths: Sequ
                 "warning",
                 {"path": path},
             )
+        parent = path.rpartition("/")[0]
+        if parent not in too_long:
+            too_long[parent] = naming.empiar_folder_too_long(path)
+        if not too_long[parent]:
+            continue
         folder = naming.empiar_upload_path(path).rsplit("/", 1)[0]
-        if naming.empiar_folder_too_long(path) and folder not in long_folders:
+        if folder not in long_folders:
             long_folders.add(folder)
             out.add(
                 "file.path.empiar_folder_too_long",
@@ -725,7 +745,7 @@ def _check_exports(out: _Collector, deposition: Deposition) -> None:
 
 def _check_bia_file_list(out: _Collector, deposition: Deposition) -> None:
     """The BIA RO-Crate lists every BIA file in one table; its cells must resolve."""
-    from .exports.rocrate import RESERVED_COLUMNS, is_image_path, is_source_image_key, source_images
+    from .exports.rocrate import is_image_path
 
     groups: list[tuple[Location, StudyComponent | AnnotationSet]] = [
         (("components", index), component)
@@ -733,10 +753,12 @@ def _check_bia_file_list(out: _Collector, deposition: Deposition) -> None:
         if component.archive == "BIA"
     ]
     groups += [(("annotations", index), annotation) for index, annotation in enumerate(deposition.annotations)]
-    component_groups = [group for loc, group in groups if loc[0] == "components"]
-    if component_groups and not any(
-        is_image_path(entry.deposited_path) for group in component_groups for entry in group.files
-    ):
+    # Deposited paths once per group (the property costs a call per file, and lists run to 100,000 files).
+    paths = [[entry.deposit_path or entry.path for entry in group.files] for _, group in groups]
+    component_paths = [
+        group_paths for (loc, _), group_paths in zip(groups, paths, strict=True) if loc[0] == "components"
+    ]
+    if component_paths and not any(is_image_path(path) for group_paths in component_paths for path in group_paths):
         first = next(loc for loc, _ in groups)
         out.add(
             "bia.files.no_images",
@@ -744,41 +766,75 @@ def _check_bia_file_list(out: _Collector, deposition: Deposition) -> None:
             "None of the components going to the BIA has an image file yet; add the images before export "
             "(the BIA does not take a study without them).",
         )
-    seen: dict[str, Location] = {}
-    images = {entry.deposited_path for group in component_groups for entry in group.files}
-    for loc, group in groups:
-        for findex, entry in enumerate(group.files):
-            floc = (*loc, "files", findex)
-            path = entry.deposited_path
-            if path and path in seen and seen[path][:2] != loc:
+    images = {path for group_paths in component_paths for path in group_paths}
+    earlier: set[str] = set()  # paths of the groups before this one
+    plain_keys: set[str] = set()  # attribute names known to need no check
+    for (loc, group), group_paths in zip(groups, paths, strict=True):
+        # Most groups have no shared path and only ordinary attribute names: decide that with set
+        # operations, and walk the files one by one (in model order, so problems keep their order)
+        # only when something is to be reported.
+        keys: set[str] = set()
+        for entry in group.files:
+            if entry.attributes:
+                keys.update(entry.attributes)
+        odd_keys = any(not _is_plain_attribute(key) for key in keys - plain_keys)
+        if not odd_keys:
+            plain_keys |= keys
+        if odd_keys or not earlier.isdisjoint(group_paths):
+            _check_bia_group(out, loc, group, group_paths, earlier, images)
+        earlier.update(group_paths)
+        earlier.discard("")
+
+
+def _is_plain_attribute(key: str) -> bool:
+    """Whether a file attribute name needs no check: named, not reserved, not a source-image column."""
+    from .exports.rocrate import RESERVED_COLUMNS, is_source_image_key
+
+    name = key.strip()
+    return bool(name) and name.casefold() not in RESERVED_COLUMNS and not is_source_image_key(key)
+
+
+def _check_bia_group(
+    out: _Collector,
+    loc: Location,
+    group: StudyComponent | AnnotationSet,
+    paths: Sequence[str],
+    earlier: set[str],
+    images: set[str],
+) -> None:
+    """Shared paths, attribute names and source images of one BIA file list, file by file."""
+    from .exports.rocrate import RESERVED_COLUMNS, is_source_image_key, source_images
+
+    for findex, (entry, path) in enumerate(zip(group.files, paths, strict=True)):
+        floc = (*loc, "files", findex)
+        if path and path in earlier:
+            out.add(
+                "files.path.shared",
+                (*floc, "path"),
+                f"'{path}' is also listed in another component or annotation set; the BIA file list holds "
+                "each file once, so list it in one place only.",
+                params={"path": path},
+            )
+        for key in entry.attributes:
+            if not key.strip():
+                out.add("file.attribute.name.missing", (*floc, "attributes"), "A file attribute has no name.")
+            elif key.strip().casefold() in RESERVED_COLUMNS and not is_source_image_key(key):
                 out.add(
-                    "files.path.shared",
-                    (*floc, "path"),
-                    f"'{path}' is also listed in another component or annotation set; the BIA file list holds "
-                    "each file once, so list it in one place only.",
-                    params={"path": path},
+                    "file.attribute.reserved",
+                    (*floc, "attributes"),
+                    f"The attribute name '{key}' is a column the BIA's file list uses itself; rename it "
+                    f"(e.g. '{key} (sample)').",
+                    params={"name": key},
                 )
-            seen.setdefault(path, loc)
-            for key in entry.attributes:
-                if not key.strip():
-                    out.add("file.attribute.name.missing", (*floc, "attributes"), "A file attribute has no name.")
-                elif key.strip().casefold() in RESERVED_COLUMNS and not is_source_image_key(key):
-                    out.add(
-                        "file.attribute.reserved",
-                        (*floc, "attributes"),
-                        f"The attribute name '{key}' is a column the BIA's file list uses itself; rename it "
-                        f"(e.g. '{key} (sample)').",
-                        params={"name": key},
-                    )
-            for source in source_images(entry):
-                if source not in images:
-                    out.add(
-                        "file.source_image.unknown",
-                        (*floc, "attributes"),
-                        f"The source image '{source}' is not a file of a component deposited to the BIA; give "
-                        "the path exactly as it is deposited.",
-                        params={"path": source},
-                    )
+        for source in source_images(entry):
+            if source not in images:
+                out.add(
+                    "file.source_image.unknown",
+                    (*floc, "attributes"),
+                    f"The source image '{source}' is not a file of a component deposited to the BIA; give "
+                    "the path exactly as it is deposited.",
+                    params={"path": source},
+                )
 
 
 def _contributor_location(deposition: Deposition, person: object) -> Location:

@@ -9,6 +9,8 @@ plus the shape check.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 
@@ -18,9 +20,16 @@ from _export_drafts import CTX, CTX_ACCESSIONS, clem, light, no_blocking, render
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bioimage_depositor.domain.deposition import Deposition
-from bioimage_depositor.domain.exports import validators
+from bioimage_depositor.domain.deposition import Deposition, FileEntry
+from bioimage_depositor.domain.exports import pagetab, validators
+from bioimage_depositor.domain.exports.package import (
+    ExportBlockedError,
+    export_package,
+    export_problems,
+    render_package,
+)
 from bioimage_depositor.domain.exports.rocrate import RESERVED_COLUMNS
+from bioimage_depositor.domain.exports.transform_files import transform_files, with_transform_files
 
 BASES: dict[str, Callable[[], Deposition]] = {
     "light": light,
@@ -82,6 +91,9 @@ def variants(draw):
         annotation.overview = draw(prose(1, 60))
         annotation.method = draw(prose(1, 60))
         annotation.criteria = draw(prose(0, 40))
+    if dep.correlative and draw(st.booleans()):  # a landmark table kept with the scene, by either side
+        holder = draw(st.sampled_from(dep.components))
+        holder.files.append(FileEntry(path="correlation/landmarks.csv", size_bytes=draw(st.integers(0, 10**6))))
     ctx = draw(st.sampled_from([CTX, CTX_ACCESSIONS]))
     return dep, ctx
 
@@ -110,6 +122,32 @@ def test_valid_drafts_export_to_valid_crates_json_and_scenes(variant):
             data.decode("utf-8")
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(variants())
+def test_valid_drafts_give_whole_packages_that_list_every_file(variant):
+    """The whole package: PageTab passes its own check, every file is in the manifest and the BIA lists."""
+    dep, ctx = variant
+    assume(no_blocking(dep) == [] and export_problems(dep) == [])
+    files, missing, _ = render_package(dep, ctx)  # raises if the PageTab fails its structural check
+    assert missing == []
+    assert pagetab.check_pagetab({k.removeprefix("bia/pagetab/"): v for k, v in files.items()}) == []
+    rows = list(csv.DictReader(io.StringIO(files["MANIFEST.tsv"].decode()), delimiter="\t"))
+    received = with_transform_files(dep)
+    assert len(rows) == sum(len(c.files) for c in received.components) + sum(len(a.files) for a in dep.annotations)
+    listed = {
+        line.split("\t")[0]
+        for name, data in files.items()
+        if name.startswith("bia/pagetab/file_lists/")
+        for line in data.decode().splitlines()[1:]
+    }
+    bia = {row["deposited_path"] for row in rows if row["archive"] == "BIA"}
+    assert listed == bia
+    for item in transform_files(dep):  # registration files reach both archives of the correlation
+        archives = {row["archive"] for row in rows if row["deposited_path"] == item.path}
+        users = {c.archive for c in dep.components if set(c.correlation_ids) & set(item.correlation_ids)}
+        assert archives == users, item.path
+
+
 # ---------------------------------------------------------------- required fields
 
 
@@ -131,6 +169,8 @@ def _clear(path: str) -> Callable[[Deposition], None]:
 REQUIRED: list[tuple[str, str, str]] = [
     # (base, field cleared, problem code)
     ("light", "study.title", "study.title.missing"),
+    ("light", "study.keywords", "study.keywords.missing"),
+    ("light", "study.contributors[0].affiliation_ids", "contributor.affiliation.missing"),
     ("light", "study.description", "study.description.missing"),
     ("light", "study.licence", "study.licence.missing"),
     ("light", "study.release_date", "study.release_date.missing"),
@@ -184,7 +224,7 @@ REQUIRED: list[tuple[str, str, str]] = [
 
 
 @pytest.mark.parametrize(("base", "path", "code"), REQUIRED, ids=[f"{b}:{p}" for b, p, _ in REQUIRED])
-def test_each_required_field_removed_is_our_own_problem(base, path, code):
+def test_each_required_field_removed_is_our_own_problem(base, path, code, tmp_path):
     dep = BASES[base]()
     assert no_blocking(dep) == []
     _clear(path)(dep)
@@ -192,6 +232,18 @@ def test_each_required_field_removed_is_our_own_problem(base, path, code):
     assert code in {p.code for p in problems}, [p.code for p in problems]
     found = next(p for p in problems if p.code == code)
     assert found.message.endswith((".", ")")) and len(found.message) > 15  # a sentence, not a key
+    with pytest.raises(ExportBlockedError) as refused:  # never an invalid package
+        export_package(dep, tmp_path / "package", CTX)
+    assert code in {p.code for p in refused.value.problems}
+    assert not (tmp_path / "package").exists()
+
+
+@pytest.mark.parametrize("base", sorted(BASES))
+def test_no_contact_address_at_all_is_our_own_problem(base):
+    dep = BASES[base]()
+    for person in dep.study.contributors:
+        person.email = ""
+    assert "study.contact.missing" in {p.code for p in no_blocking(dep)}
 
 
 def test_examples_render_byte_identical_after_a_draft_round_trip():

@@ -40,3 +40,12 @@ def test_a_broken_empiar_file_is_reported(tmp_path):
         assert not empiar.ok and empiar.messages
     else:
         assert not empiar.available and "not checked" in empiar.summary
+
+
+def test_an_unreadable_file_is_a_failed_check_not_a_crash(tmp_path):
+    target = export(tmp_path, "clem-hela-mito-er.draft.json")
+    [scene] = list((target / "correlation").glob("*.zarr/zarr.json"))
+    scene.write_text('{"zarr_format": 3, "node_type": ')  # truncated
+    [check] = [c for c in check_package(target, run_rocrate_validator=False) if c.name.startswith("OME-NGFF")]
+    assert check.available and not check.ok
+    assert "cannot be read as JSON" in check.messages[0] and check.issues[0].pointer == ()

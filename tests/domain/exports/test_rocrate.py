@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -10,6 +11,8 @@ import pandas as pd
 import pytest
 from _bia_crate_checks import profile_problems, read_tsv, structural_problems
 from _export_drafts import CTX, CTX_ACCESSIONS, awkward, clem, light, no_blocking, with_annotations
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bioimage_depositor.domain.deposition import StudyComponent
 from bioimage_depositor.domain.exports import rocrate, validators
@@ -185,7 +188,9 @@ def test_only_bia_components_and_what_they_use_are_in_the_crate():
         "lm/cell1_airyscan.czi",
         "lm/cell2_airyscan.czi",
         "lm/cell3_airyscan.czi",
+        "correlation/correlation-landmarks.zarr/zarr.json",  # the scene is deposited with the LM data
     ]
+    assert rows[-1]["dataset"] == "#component-lm" and rows[-1]["type"] == ""  # not an image
 
 
 def test_empiar_back_link_once_the_accession_is_known():
@@ -295,3 +300,33 @@ def test_odd_dois_and_links_become_valid_iris():
     assert "https://doi.org/10.1002/(SICI)1097-4636(199905)45:2%3C120::AID-JBM7%3E3.0.CO;2-K" in entities
     assert "https://example.org/a%7Cb%7Bc%7D%5Ed" in entities
     assert structural_problems(rendered) == []
+
+
+# ---------------------------------------------------------------- the fast file-list writer
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(1, 5).flatmap(
+        lambda width: st.lists(
+            st.lists(st.text(alphabet='a \t"\n\r,#é\\', max_size=5), min_size=width, max_size=width), max_size=6
+        ).map(lambda rows: (width, rows))
+    )
+)
+def test_file_list_text_is_what_the_csv_module_writes(sized):
+    width, rows = sized
+    header = [f"c{i}" for i in range(width)]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows([header, *rows])
+    assert rocrate._tsv_text([tuple(header), *map(tuple, rows)], width) == buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "path", ["a/b.tif", "a/b", "a.b/c", "a/.hidden", "notes.TXT", "x/table.csv", "plain", ".csv", "a/b.c.json"]
+)
+def test_image_typing_of_the_file_list_matches_is_image_path(path):
+    dep = light()
+    dep.components[0].files[0].path = path
+    _, rows = read_tsv(rocrate.render(dep, CTX)[rocrate.FILE_LIST].decode())
+    assert rows[0]["file_path"] == path
+    assert rows[0]["type"] == (rocrate.IMAGE_TYPE if rocrate.is_image_path(path) else "")

@@ -485,3 +485,20 @@ def test_any_json_is_read_or_refused_cleanly(data):
     except PageTabFormatError:
         return
     deposition_from_submission(submission)
+
+
+def test_round_trip_ignores_wizard_state_that_is_not_deposited(tmp_path):
+    from bioimage_depositor.domain import deposition as model
+
+    if not hasattr(model, "PrefilledValue"):
+        pytest.skip("this version of the model has no prefilled marks")
+    original = read_draft_file(EXAMPLES[0]).deposition
+    acquisition = original.acquisitions[0]
+    original.prefilled.append(
+        model.PrefilledValue(
+            location=["acquisitions", acquisition.id, "imaging_instrument"], value=acquisition.imaging_instrument
+        )
+    )
+    result = export_package(original, tmp_path / "pkg", CTX)
+    imported = import_pagetab(result.path).deposition
+    assert imported == canonical_ids(pagetab.bia_part(original)) and imported.prefilled == []

@@ -12,16 +12,22 @@ for each back-link that has to wait, for the package summary.
 The transform files (the NGFF scene) go into both uploads under one folder,
 :data:`TRANSFORM_FOLDER`; :func:`transform_upload_paths` says where each archive will
 see them, so the EMPIAR ``details``, the BIA ``Transformation matrix`` text and the
-summary name the same path.
+summary name the same path. The depositor's own files in that folder (the landmark table,
+BigWarp or ec-CLEM files: :func:`provenance_files`) are named next to the scene and go into
+both uploads too (:mod:`.transform_files`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ..correlation_model import matrix_text
-from ..deposition import Deposition
+from ..deposition import Deposition, FileEntry, StudyComponent
 from ..identifiers import IdentifierError, parse_accession
 from ..rembi import ImageCorrelation
 from .base import ExportContext
@@ -225,10 +231,104 @@ def transform_upload_paths(deposition: Deposition, archive: str) -> dict[str, st
     return {key: f"{prefix}{TRANSFORM_FOLDER}/{path}" for key, path in scene_paths(deposition).items()}
 
 
+# ---------------------------------------------------------------- one export's shared answers
+
+_T = TypeVar("_T")
+_SCOPE: contextvars.ContextVar[tuple[Deposition, dict[str, Any]] | None] = contextvars.ContextVar(
+    "export_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def export_scope(deposition: Deposition) -> Iterator[None]:
+    """While one deposition is exported, compute what several renderers ask about it only once.
+
+    Questions such as "which files are registration files" walk every file (100,000 in a large
+    study) and are asked by the PageTab, the RO-Crate, EMPIAR, the summary and the manifest.
+    Inside this block the answers for ``deposition`` are kept; rendering does not change the
+    deposition, and outside the block (where the wizard edits it) nothing is kept.
+    """
+    current = _SCOPE.get()
+    if current is not None and current[0] is deposition:
+        yield
+        return
+    token = _SCOPE.set((deposition, {}))
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def scoped(deposition: Deposition, key: str, compute: Callable[[], _T]) -> _T:
+    """``compute()``, or its answer for ``deposition`` kept by the current :func:`export_scope`."""
+    current = _SCOPE.get()
+    if current is None or current[0] is not deposition:
+        return compute()
+    answers = current[1]
+    if key not in answers:
+        answers[key] = compute()
+    value: _T = answers[key]
+    return value
+
+
+def provenance_files(deposition: Deposition) -> list[tuple[StudyComponent, FileEntry]]:
+    """The depositor's registration files: files under ``correlation/`` of a correlative study's components.
+
+    ``correlative.md`` asks for the raw landmark and tool files (BigWarp CSV/JSON, ec-CLEM XML,
+    the fiducial table) next to the NGFF scene, in both uploads. A depositor puts them in the
+    :data:`TRANSFORM_FOLDER` folder of a component that uses the correlation (as the examples'
+    ``correlation/landmarks.csv``); they belong to that component's correlations.
+
+    Returns
+    -------
+    list
+        ``(component, file)`` in model order; empty for a study that is not correlative.
+    """
+    if not deposition.correlative:
+        return []
+    prefix = f"{TRANSFORM_FOLDER}/"
+    return scoped(
+        deposition,
+        "provenance_files",
+        lambda: [
+            (component, entry)
+            for component in deposition.components
+            if component.correlation_ids and any_path_starts_with(component.files, prefix)
+            for entry in component.files
+            if (entry.deposit_path or entry.path).startswith(prefix)
+        ],
+    )
+
+
+def any_path_starts_with(files: Sequence[FileEntry], prefix: str) -> bool:
+    """Whether a path or deposited path of ``files`` may start with ``prefix`` (never a false "no").
+
+    Decided by one search in the joined paths rather than a test per file: file lists run to
+    100,000 entries. A "yes" may come from a renamed file's original path, so callers still check
+    each file.
+    """
+    needle = "\n" + prefix
+    return needle in "\n" + "\n".join([entry.path for entry in files]) or needle in "\n" + "\n".join(
+        [entry.deposit_path for entry in files]
+    )
+
+
+def correlation_provenance_paths(deposition: Deposition, correlation: ImageCorrelation) -> list[str]:
+    """Upload paths (relative to the upload root) of the depositor's files kept with a correlation's scene."""
+    scenes = {f"{TRANSFORM_FOLDER}/{path}" for path in scene_paths(deposition).values()}
+    paths = [
+        entry.deposit_path or entry.path
+        for component, entry in provenance_files(deposition)
+        if correlation.id in component.correlation_ids
+    ]
+    return [path for path in dict.fromkeys(paths) if path not in scenes]
+
+
 def transformation_text(deposition: Deposition, correlation: ImageCorrelation) -> str:
     """The BIA ``Transformation matrix`` text: the depositor's text plus the scene path and matrices.
 
     Returns the depositor's text unchanged when the correlation has no structured transform.
+    Landmark and tool files kept with the scene (:func:`provenance_files`) are named after it.
     """
     path = transform_upload_paths(deposition, "BIA").get(correlation.id)
     if path is None:
@@ -249,6 +349,9 @@ def transformation_text(deposition: Deposition, correlation: ImageCorrelation) -
             f"(axes {order}; {units.get(transform.input, '')} -> {units.get(transform.output, '')})"
         )
     generated = f"{path} (OME-NGFF 0.6 scene): " + "; ".join(parts)
+    kept = correlation_provenance_paths(deposition, correlation)
+    if kept:
+        generated += f". Landmark and tool files: {', '.join(kept)}"
     if correlation.transformation_matrix:
         return f"{correlation.transformation_matrix.rstrip('. ')}. {generated}"
     return generated

@@ -41,7 +41,13 @@ from ..empiar_format import PersonName, choice_tuple, citation_authors, empiar_d
 from ..identifiers import IdentifierError, parse_orcid
 from ..rembi import Affiliation, Contributor, Study
 from .base import ExportContext, Rendered
-from .crossrefs import CrossReference, accession_url, cross_references, transform_upload_paths
+from .crossrefs import (
+    CrossReference,
+    accession_url,
+    correlation_provenance_paths,
+    cross_references,
+    transform_upload_paths,
+)
 
 DEPOSITION_FILE = "deposition.json"
 CORRESPONDING = "corresponding author"
@@ -266,7 +272,14 @@ def correlative_details(deposition: Deposition, component: StudyComponent, ctx: 
     scenes = [paths[ref] for ref in component.correlation_ids if ref in paths]
     if not scenes:
         return bia
-    return f"{bia} Transform: {', '.join(scenes)} (OME-NGFF 0.6 scene)."
+    kept = [
+        f"data/{path}"
+        for correlation in deposition.correlations
+        if correlation.id in component.correlation_ids and correlation.id in paths
+        for path in correlation_provenance_paths(deposition, correlation)
+    ]
+    landmarks = f" Landmark and tool files: {', '.join(dict.fromkeys(kept))}." if kept else ""
+    return f"{bia} Transform: {', '.join(scenes)} (OME-NGFF 0.6 scene).{landmarks}"
 
 
 def entry(deposition: Deposition, component: StudyComponent, ctx: ExportContext) -> dict[str, Any]:
@@ -336,3 +349,152 @@ def render(deposition: Deposition, ctx: ExportContext) -> Rendered:
         text = json.dumps(entry(deposition, component, ctx), indent=2, ensure_ascii=False) + "\n"
         out[paths[component.id]] = text.encode("utf-8")
     return out
+
+
+# ---------------------------------------------------------------- where a JSON path came from
+
+_PERSON_FIELDS: dict[str, str | None] = {
+    "name": "name",
+    "first_name": "name",
+    "middle_name": "name",
+    "last_name": "name",
+    "email": "email",
+    "author_orcid": "orcid",
+    "order_id": None,
+}
+_CONTACT_AFFILIATION_FIELDS = {"organization": "name", "street": "address", "country": "country"}
+_IMAGE_SET_FIELDS = frozenset(
+    {
+        "name",
+        "directory",
+        "num_images_or_tilt_series",
+        "frames_per_image",
+        "pixel_width",
+        "pixel_height",
+        "image_width",
+        "image_height",
+        "details",
+    }
+)
+_CHOICE_FIELDS = ("category", "header_format", "data_format", "voxel_type")
+_CITATION_FIELDS = {
+    "title": "title",
+    "doi": "doi",
+    "pubmedid": "pubmed_id",
+    "year": "year",
+    "authors": "authors",
+    "editors": "authors",
+    "published": "preprint",
+    "preprint": "preprint",
+}
+_ENTRY_FIELDS = {"release_date": "release_policy", "experiment_type": "experiment_type", "scale": "scale"}
+_REFERENCE_LISTS = frozenset({"cross_references", "biostudies_references", "idr_references", "empiar_references"})
+
+JsonPath = tuple[str | int, ...]
+
+
+def _contributor(deposition: Deposition, person: Contributor | None) -> int | None:
+    return next((i for i, other in enumerate(deposition.study.contributors) if other is person), None)
+
+
+def _person_location(deposition: Deposition, person: Contributor | None, rest: JsonPath) -> JsonPath | None:
+    index = _contributor(deposition, person)
+    if index is None or person is None:
+        return None
+    location: JsonPath = ("study", "contributors", index)
+    key = rest[0] if rest else ""
+    if isinstance(key, str) and key in _CONTACT_AFFILIATION_FIELDS:
+        affiliation = contact_affiliation(deposition.study, person)
+        if affiliation is None:
+            return (*location, "affiliation_ids")
+        position = next(i for i, other in enumerate(deposition.study.affiliations) if other is affiliation)
+        return ("study", "affiliations", position, _CONTACT_AFFILIATION_FIELDS[key])
+    if isinstance(key, str) and key in _PERSON_FIELDS:
+        field_name = _PERSON_FIELDS[key]
+        return location if field_name is None else (*location, field_name)
+    return location
+
+
+def _citation_location(deposition: Deposition, index: int, rest: JsonPath) -> JsonPath | None:
+    study = deposition.study
+    key = rest[0] if rest else ""
+    if not study.publications:  # the study cites itself, by all contributors (see _citations)
+        if key == "title":
+            return ("study", "title")
+        if key == "authors" and len(rest) > 1 and isinstance(rest[1], int) and rest[1] < len(study.contributors):
+            return _person_location(deposition, study.contributors[rest[1]], rest[2:])
+        return ("study", "publications")
+    if index >= len(study.publications):
+        return None
+    location: JsonPath = ("study", "publications", index)
+    publication = study.publications[index]
+    if key == "authors" and not publication.authors and len(rest) > 1 and isinstance(rest[1], int):
+        if rest[1] < len(study.contributors):  # no author list of its own: the contributors were cited
+            return _person_location(deposition, study.contributors[rest[1]], rest[2:])
+    if isinstance(key, str) and key in _CITATION_FIELDS:
+        return (*location, _CITATION_FIELDS[key])
+    return location
+
+
+def _image_set_location(
+    component_location: JsonPath, image_set: EmpiarImageSet, index: int, rest: JsonPath
+) -> JsonPath:
+    location: JsonPath = (*component_location, "empiar", "image_sets", index)
+    key = rest[0] if rest else ""
+    if key in _CHOICE_FIELDS:
+        code = getattr(image_set, str(key))
+        return (*location, f"{key}_other" if code == "OT" else str(key))
+    if key in _IMAGE_SET_FIELDS:
+        return (*location, str(key))
+    return location
+
+
+def source_location(deposition: Deposition, component: StudyComponent, path: JsonPath) -> JsonPath | None:
+    """The draft location a value of a component's ``deposition.json`` was written from.
+
+    Parameters
+    ----------
+    deposition
+        The deposition that was exported.
+    component
+        The EMPIAR component whose ``deposition.json`` the path is in.
+    path
+        JSON keys and indices from the document's top, e.g. ``("imagesets", 0, "directory")``.
+
+    Returns
+    -------
+    tuple or None
+        A location in the deposition (``("components", 1, "empiar", "image_sets", 0,
+        "directory")``); the component's EMPIAR entry for a path that names nothing more
+        precise; None when the package itself wrote the value.
+    """
+    index = next((i for i, other in enumerate(deposition.components) if other is component), None)
+    if index is None:
+        return None
+    component_location: JsonPath = ("components", index)
+    study = deposition.study
+    head = path[0] if path else ""
+    rest = path[1:]
+    position = rest[0] if rest and isinstance(rest[0], int) else None
+    if head == "title":
+        return ("study", "title") if len(empiar_components(deposition)) == 1 else (*component_location, "name")
+    if isinstance(head, str) and head in _ENTRY_FIELDS:
+        return (*component_location, "empiar", _ENTRY_FIELDS[head])
+    if head in _REFERENCE_LISTS:
+        return ("study", "related_accessions")
+    if head == "authors" and position is not None and position < len(study.contributors):
+        return _person_location(deposition, study.contributors[position], rest[1:])
+    if head == "corresponding_author":
+        return _person_location(deposition, corresponding_author(study), rest)
+    if head == "principal_investigator" and position is not None:
+        people = principal_investigators(study)
+        return _person_location(deposition, people[position], rest[1:]) if position < len(people) else None
+    if head == "imagesets" and position is not None and component.empiar is not None:
+        image_sets = component.empiar.image_sets
+        if position < len(image_sets):
+            return _image_set_location(component_location, image_sets[position], position, rest[1:])
+    if head == "citation" and position is not None:
+        return _citation_location(deposition, position, rest[1:])
+    if head == "imagesets":
+        return (*component_location, "empiar", "image_sets")
+    return None

@@ -127,3 +127,58 @@ def render(deposition: Deposition, ctx: ExportContext) -> Rendered:
         if correlation.id in paths:
             out[paths[correlation.id]] = dumps(scene(correlation)).encode("utf-8")
     return out
+
+
+_SCENE_PREFIX = ("attributes", "ome", "scene")
+_TRANSFORM_FIELDS = {"affine": "matrix", "input": "input", "output": "output", "name": "name"}
+
+
+def source_location(
+    deposition: Deposition, correlation: ImageCorrelation, path: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    """The draft location a value of a correlation's scene was written from.
+
+    Parameters
+    ----------
+    deposition
+        The deposition that was exported.
+    correlation
+        The correlation whose scene the path is in.
+    path
+        JSON keys and indices from the top of ``zarr.json``, e.g.
+        ``("attributes", "ome", "scene", "coordinateTransformations", 0, "affine")``.
+
+    Returns
+    -------
+    tuple or None
+        A location under ``("correlations", i)``: a coordinate system (in model order, although
+        the scene lists the display system first), an axis and its unit, a transform and its
+        matrix; the correlation's transforms for anything else inside the scene; None for what
+        the package itself writes (``zarr_format``, ``node_type``, ``version``).
+    """
+    index = next((i for i, other in enumerate(deposition.correlations) if other is correlation), None)
+    if index is None:
+        return None
+    location: tuple[str | int, ...] = ("correlations", index)
+    if tuple(path[:3]) != _SCENE_PREFIX:
+        return None
+    rest = path[3:]
+    head = rest[0] if rest else ""
+    position = rest[1] if len(rest) > 1 and isinstance(rest[1], int) else None
+    if head == "coordinateSystems":
+        systems = ordered_systems(correlation)
+        if position is None or position >= len(systems):
+            return (*location, "coordinate_systems")
+        model_index = next(i for i, system in enumerate(correlation.coordinate_systems) if system is systems[position])
+        system_location = (*location, "coordinate_systems", model_index)
+        tail = rest[2:]
+        if tail[:1] == ("axes",) and len(tail) > 1 and isinstance(tail[1], int):
+            axis = (*system_location, "axes", tail[1])
+            return (*axis, str(tail[2])) if len(tail) > 2 and tail[2] in ("name", "type", "unit") else axis
+        return (*system_location, "name") if tail[:1] == ("name",) else system_location
+    if head == "coordinateTransformations" and position is not None and position < len(correlation.transforms):
+        transform_location = (*location, "transforms", position)
+        key = rest[2] if len(rest) > 2 else ""
+        field_name = _TRANSFORM_FIELDS.get(key) if isinstance(key, str) else None
+        return (*transform_location, field_name) if field_name else transform_location
+    return (*location, "transforms")

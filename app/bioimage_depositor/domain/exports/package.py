@@ -3,7 +3,9 @@ r"""Write a deposition package: one self-contained folder with everything each a
 Layout::
 
     <out>/SUMMARY.md             what goes where, component by component, for a human
-    <out>/MANIFEST.tsv           every data file: archive, component, paths, source, size, MD5
+    <out>/MANIFEST.tsv           every data file: archive, component, paths, source, size, MD5 (with a
+                                 correlative study's scene and landmark files, once per archive that
+                                 receives them; files written by the package have an empty source)
     <out>/bia/pagetab/...        the PageTab submission and its file lists (:mod:`.pagetab`)
     <out>/bia/ro-crate/...       the BIA RO-Crate (:mod:`.rocrate`)
     <out>/empiar/...             the EMPIAR deposition, one folder per component (:mod:`.empiar`)
@@ -24,6 +26,11 @@ cannot delete someone's data.
 Output is deterministic: the same deposition and context give byte-identical
 files (sorted keys, fixed order, ``\n`` line ends, UTF-8, no clock readings;
 the only date is ``ExportContext.export_date``).
+
+Before writing, the draft must have no blocking problem of the rules
+(:func:`~..rules.check_deposition`) nor of :func:`export_problems` (what only a
+package can get wrong). After writing, :mod:`.package_checks` runs the archives'
+validators on it and :mod:`.check_locations` places their messages at fields.
 """
 
 from __future__ import annotations
@@ -44,7 +51,14 @@ from ..problems import Problem
 from ..rules import check_deposition
 from . import empiar, ngff, pagetab, rocrate
 from .base import ACCESSION_PLACEHOLDER, ExportContext, Rendered, Renderer
-from .crossrefs import cross_references
+from .crossrefs import cross_references, export_scope
+from .transform_files import (
+    TransformFile,
+    added_files,
+    transform_file_problems,
+    transform_files,
+    with_transform_files,
+)
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -54,7 +68,9 @@ __all__ = [
     "ExportTargetError",
     "context_for_draft",
     "default_renderers",
+    "empty_file_list_problems",
     "export_package",
+    "export_problems",
     "render_package",
 ]
 
@@ -175,16 +191,21 @@ def _checked_path(mount: str, relative: str) -> str:
     return f"{mount}/{relative}"
 
 
-def _datasets(deposition: Deposition) -> list[tuple[str, str, list[FileEntry]]]:
-    """(archive, name, files) of every component, then of every annotation set (deposited with the BIA)."""
+def _datasets(received: Deposition) -> list[tuple[str, str, list[FileEntry]]]:
+    """(archive, name, files) of every component, then of every annotation set (deposited with the BIA).
+
+    ``received`` is the deposition as the archives receive it (:func:`.transform_files.with_transform_files`).
+    """
+    deposition = received
     datasets: list[tuple[str, str, list[FileEntry]]] = [(c.archive, c.name, c.files) for c in deposition.components]
     return datasets + [("BIA", a.title, a.files) for a in deposition.annotations]
 
 
-def _manifest(deposition: Deposition) -> bytes:
+def _manifest(received: Deposition) -> bytes:
+    """``MANIFEST.tsv`` of the deposition as the archives receive it (with the registration files)."""
     lines = ["\t".join(MANIFEST_COLUMNS)]
     append = lines.append
-    for archive, dataset, files in _datasets(deposition):
+    for archive, dataset, files in _datasets(received):
         for entry in files:
             # Every column but ``source`` is model text (no tabs or line breaks) or a number.
             source = entry.source
@@ -240,7 +261,11 @@ def _summary(
     files: Mapping[str, bytes],
     warnings: Sequence[Problem],
     notes: Sequence[str],
+    registration: Sequence[TransformFile] | None = None,
 ) -> bytes:
+    if registration is None:
+        registration = transform_files(deposition)
+    received = with_transform_files(deposition, registration)
     study = deposition.study
     template = pagetab.template_for(deposition)
     lists = pagetab.file_list_paths(deposition)
@@ -276,10 +301,15 @@ def _summary(
         )
     out.append(f"| `{MANIFEST}` | – | every data file with its archive, paths, size and MD5 |")
     out += ["", "## Components", ""]
+    added = added_files(deposition, registration)
     for index, component in enumerate(deposition.components, 1):
         out.append(f"### {index}. {_md(component.name)} → {component.archive}")
         out.append("")
         out.append(f"- Files: {_sizes(component.files)}")
+        if added.get(component.id):
+            listed = ", ".join(f"`{_md(entry.deposit_path or entry.path)}`" for entry in added[component.id])
+            where = "its file list" if component.archive == "BIA" else "its EMPIAR upload (under `data/`)"
+            out.append(f"- Registration files added to {where}: {listed} (see Correlation below)")
         renamed = sum(1 for entry in component.files if entry.deposit_path and entry.deposit_path != entry.path)
         if renamed:
             out.append(f"- Renamed for the archive: {renamed} file(s) (originals unchanged; see `{MANIFEST}`)")
@@ -293,6 +323,8 @@ def _summary(
         if component.analysis_ids:
             out.append(f"- Image analysis: {_titles(deposition, 'analyses', component.analysis_ids)}")
         out.append("")
+    if registration:
+        out += _correlation_section(registration)
     if deposition.annotations:
         out += ["## Annotations", ""]
         for index, annotation in enumerate(deposition.annotations, 1):
@@ -308,7 +340,7 @@ def _summary(
             out.append("")
     out += ["## Totals", ""]
     for archive in ("BIA", "EMPIAR"):
-        entries = [entry for a, _, files in _datasets(deposition) if a == archive for entry in files]
+        entries = [entry for a, _, files in _datasets(received) if a == archive for entry in files]
         if entries:
             out.append(f"- {archive}: {_sizes(entries)}")
     out.append("")
@@ -332,6 +364,13 @@ def _summary(
     if any(c.archive == "EMPIAR" for c in deposition.components):
         out.append(f"{step}. Deposit each EMPIAR component with its JSON from `{MOUNT_EMPIAR}/`.")
         step += 1
+    if registration:
+        out.append(
+            f"{step}. Upload the registration files (see Correlation) with the data of both archives: the "
+            f"package's `{MOUNT_NGFF}/` folder as `correlation/` in your BIA upload folder and as "
+            "`data/correlation/` in each EMPIAR entry."
+        )
+        step += 1
     if deposition.correlative:
         out.append(
             f"{step}. Once both accessions exist, export again with them (`--bia-accession`, "
@@ -339,6 +378,25 @@ def _summary(
         )
     out.append("")
     return "\n".join(out).encode("utf-8", "backslashreplace")
+
+
+def _correlation_section(registration: Sequence[TransformFile]) -> list[str]:
+    out = [
+        "## Correlation",
+        "",
+        "No archive has a field for a registration transform, so these files go into both uploads: into the "
+        "BIA file list of the first BIA component that uses the correlation (at the path shown, in your upload "
+        "folder) and into each EMPIAR entry that uses it (under `data/`). Files this package wrote are in its "
+        f"`{MOUNT_NGFF}/` folder (their `source` in `{MANIFEST}` is empty); your own files are uploaded from where "
+        "they are.",
+        "",
+    ]
+    for item in registration:
+        what = "OME-NGFF 0.6 scene, written by this package" if item.generated else "your file"
+        size = "" if item.entry.size_bytes is None else f", {item.entry.size_bytes:,} bytes"
+        out.append(f"- `{_md(item.path)}` ({what}{size})")
+    out.append("")
+    return out
 
 
 def _package_notes(deposition: Deposition, ctx: ExportContext, missing: Sequence[str]) -> list[str]:
@@ -357,10 +415,6 @@ def _package_notes(deposition: Deposition, ctx: ExportContext, missing: Sequence
                 f"Annotations '{_md(annotation.title)}': {missing_source} file(s) have no `source_image`; "
                 "the BIA needs the image each annotation belongs to."
             )
-    empty = [c.name for c in deposition.components if c.archive == "BIA" and not c.files]
-    empty += [a.title for a in deposition.annotations if not a.files]
-    for name in empty:
-        notes.append(f"'{_md(name)}' has an empty file list, which BioStudies rejects.")
     return notes
 
 
@@ -392,6 +446,16 @@ def render_package(
     ExportError
         When a renderer writes outside its folder or the PageTab fails its own structural check.
     """
+    with export_scope(deposition):
+        return _render_package(deposition, ctx, renderers, warnings)
+
+
+def _render_package(
+    deposition: Deposition,
+    ctx: ExportContext,
+    renderers: Mapping[str, Renderer | None] | None,
+    warnings: Sequence[Problem] | None,
+) -> tuple[dict[str, bytes], list[str], list[str]]:
     if warnings is None:
         warnings = [p for p in check_deposition(deposition) if not p.blocking]
     chosen = dict(renderers) if renderers is not None else default_renderers(deposition)
@@ -412,8 +476,9 @@ def render_package(
                     "(a program error; please report it): " + "; ".join(structure),
                 )
     notes = _package_notes(deposition, ctx, missing)
-    files[MANIFEST] = _manifest(deposition)
-    files[SUMMARY] = _summary(deposition, ctx, files, warnings, notes)
+    registration = transform_files(deposition)
+    files[MANIFEST] = _manifest(with_transform_files(deposition, registration))
+    files[SUMMARY] = _summary(deposition, ctx, files, warnings, notes, registration)
     return dict(sorted(files.items())), missing, notes
 
 
@@ -466,6 +531,42 @@ def _check_target(target: Path, overwrite: bool) -> bool:
     return True
 
 
+def export_problems(deposition: Deposition) -> list[Problem]:
+    """What stops an export beyond :func:`~..rules.check_deposition`: what only a package can get wrong.
+
+    * ``bia.file_list.empty``: a BIA study component or annotation set without files would get an
+      empty file list, which BioStudies rejects ("A file list should contain at least one file");
+      the rules only warn about it (``component.files.missing``), since files are added on a
+      later page of the wizard.
+    * ``correlation.scene_path.taken``: a file of the draft sits where the package writes an
+      OME-NGFF scene (:func:`.transform_files.transform_file_problems`).
+
+    Returns
+    -------
+    list of Problem
+        Errors, located at the file list or the file.
+    """
+    return empty_file_list_problems(deposition) + transform_file_problems(deposition)
+
+
+def empty_file_list_problems(deposition: Deposition) -> list[Problem]:
+    """The ``bia.file_list.empty`` part of :func:`export_problems`: instant, so the Review page asks it per edit."""
+    problems: list[Problem] = []
+    groups = [(("components", i), c.name, c.files) for i, c in enumerate(deposition.components) if c.archive == "BIA"]
+    groups += [(("annotations", i), a.title, a.files) for i, a in enumerate(deposition.annotations)]
+    for location, name, files in groups:
+        if not files:
+            problems.append(
+                Problem(
+                    "bia.file_list.empty",
+                    (*location, "files"),
+                    f"'{name or 'This set'}' has no files, and the BIA rejects an empty file list; add its files "
+                    "(Image data page) or remove it before export.",
+                )
+            )
+    return problems
+
+
 def export_package(
     deposition: Deposition,
     out_dir: str | os.PathLike[str],
@@ -507,12 +608,13 @@ def export_package(
         When the disk refuses; nothing is left at ``out_dir`` then (or the
         previous package stays, when overwriting).
     """
-    problems = check_deposition(deposition)
-    blocking = [p for p in problems if p.blocking]
-    if blocking:
-        raise ExportBlockedError(blocking)
-    warnings = [p for p in problems if not p.blocking]
-    files, missing, notes = render_package(deposition, ctx, renderers=renderers, warnings=warnings)
+    with export_scope(deposition):
+        problems = check_deposition(deposition) + export_problems(deposition)
+        blocking = [p for p in problems if p.blocking]
+        if blocking:
+            raise ExportBlockedError(blocking)
+        warnings = [p for p in problems if not p.blocking]
+        files, missing, notes = render_package(deposition, ctx, renderers=renderers, warnings=warnings)
     target = Path(os.path.abspath(out_dir))
     replacing = _check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -80,6 +80,7 @@ from ..rembi import ANNOTATION_TYPES, OntologyTerm
 from .base import ExportContext, Rendered
 from .crossrefs import cross_references, transformation_text
 from .rocrate import is_source_image_key
+from .transform_files import with_transform_files
 
 __all__ = [
     "ALLOWED_LINK_TYPES",
@@ -169,8 +170,11 @@ def bia_part(deposition: Deposition) -> Deposition:
     PageTab study is correlative exactly when it has an ``Image correlation``
     section). A correlation's structured transforms are not PageTab content:
     its ``Transformation matrix`` text names the NGFF scene and gives the
-    matrices (:func:`.crossrefs.transformation_text`). Importing the PageTab of
-    a deposition gives back this part.
+    matrices (:func:`.crossrefs.transformation_text`), and the scene file (with
+    the depositor's landmark files held by EMPIAR components) is listed in the
+    file list of the first BIA component that uses the correlation
+    (:mod:`.transform_files`). Importing the PageTab of a deposition gives back
+    this part.
 
     Parameters
     ----------
@@ -182,7 +186,7 @@ def bia_part(deposition: Deposition) -> Deposition:
     Deposition
         A new deposition; ``deposition`` is not changed.
     """
-    bia = [c for c in deposition.components if c.archive == "BIA"]
+    bia = [c for c in with_transform_files(deposition).components if c.archive == "BIA"]
     other = [c for c in deposition.components if c.archive != "BIA"]
     kept: dict[str, list] = {}
     for field_name, section in (
@@ -211,12 +215,16 @@ def bia_part(deposition: Deposition) -> Deposition:
         a.model_copy(update={"source_component_ids": [ref for ref in a.source_component_ids if ref in bia_ids]})
         for a in deposition.annotations
     ]
+    # Wizard state that is not deposition content (marks of values filled in from image metadata) is not
+    # in a PageTab either.
+    state: dict[str, object] = {"prefilled": []} if "prefilled" in Deposition.model_fields else {}
     return deposition.model_copy(
         update={
             "components": bia,
             "annotations": annotations,
             "correlative": bool(kept["correlations"]),
             **kept,
+            **state,
         }
     )
 
@@ -244,13 +252,14 @@ def file_list_paths(deposition: Deposition) -> dict[str, str]:
     Paths are relative to the PageTab folder and are what the ``File List``
     attribute names (the depositor uploads ``file_lists/`` next to the data).
     """
-    part = bia_part(deposition)
+    # The components and annotation sets of bia_part, without building it (its file lists are not needed).
+    components = [c for c in deposition.components if c.archive == "BIA"]
     names: dict[str, str] = {}
     taken: set[str] = set()
     items: list[tuple[str, str, str]] = [
-        (c.id, _slug(c.name) or f"component-{i}", "") for i, c in enumerate(part.components, 1)
+        (c.id, _slug(c.name) or f"component-{i}", "") for i, c in enumerate(components, 1)
     ]
-    items += [(a.id, _slug(a.title) or f"set-{i}", "annotations-") for i, a in enumerate(part.annotations, 1)]
+    items += [(a.id, _slug(a.title) or f"set-{i}", "annotations-") for i, a in enumerate(deposition.annotations, 1)]
     for object_id, slug, prefix in items:
         stem = prefix + slug
         candidate, n = stem, 1

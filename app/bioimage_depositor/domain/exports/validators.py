@@ -52,6 +52,31 @@ EMPIAR_SCHEMA_FILE = "empiar_deposition.schema.json"
 
 
 @dataclass(frozen=True)
+class CrateIssue:
+    """One problem the BIA validator reported, with what it is about when the validator says so.
+
+    Attributes
+    ----------
+    message
+        The sentence for the user (one of :attr:`ValidatorResult.messages`).
+    severity
+        ``"error"`` (ERROR, CRITICAL or a traceback) or ``"warning"``.
+    entity
+        The ``@id`` of the crate object it concerns (``"./"``, ``"#biosample-hela"``, an ORCID IRI).
+    property
+        The object's property it names (``"description"``, ``"license"``), when it names one.
+    row
+        The ``file_path`` of the file-list row it concerns.
+    """
+
+    message: str
+    severity: str = "error"
+    entity: str = ""
+    property: str = ""
+    row: str = ""
+
+
+@dataclass(frozen=True)
 class ValidatorResult:
     """The verdict of an external validator.
 
@@ -80,6 +105,7 @@ class ValidatorResult:
     output: str = ""
     version: str = ""
     infos: tuple[str, ...] = field(default=())
+    issues: tuple[CrateIssue, ...] = field(default=())  # the problems among ``messages``, with what they concern
 
     @property
     def summary(self) -> str:
@@ -140,8 +166,62 @@ def _map_message(text: str) -> str:
     return " ".join(text.split())
 
 
-def _parse_output(stdout: str, stderr: str) -> tuple[list[str], list[str]]:
-    problems: list[str] = []
+#: How 0.3.1 says what a record is about (``ValidationError.location_description``), then ``": \\n   "``.
+_AT_ENTITY = re.compile(r"^At ro-crate object with @id: (?P<id>.*?): ?\n\s*(?P<body>.*)$", re.S)
+_AT_ROW = re.compile(r"^In file list, at row: (?P<row>.*?): ?\n\s*(?P<body>.*)$", re.S)
+#: How a record names the property it is about.
+_PROPERTY = (
+    re.compile(r"^Missing required field: (\w+)"),
+    re.compile(r"^At (\w+)(?:, index: \d+)?: "),
+    re.compile(r"MUST have an? `(\w+)` property"),
+)
+_NO_INBOUND = re.compile(r"no inbound references[^:]*: (.*)$", re.S)
+
+
+def _crate_id(value: str) -> str:
+    """An ``@id`` as the crate writes it: rdflib and roc-validator report ``file:///…/#x`` or ``file:///…/``."""
+    value = value.strip()
+    if value.startswith("file://"):
+        fragment = value.partition("#")[2]
+        return f"#{fragment}" if fragment else "./"
+    return value
+
+
+def _property(body: str) -> str:
+    for pattern in _PROPERTY:
+        match = pattern.search(body)
+        if match:
+            return match.group(1)
+    return ""
+
+
+def _issues_of_record(message: str, severity: str) -> list[CrateIssue]:
+    """Split one log record into issues: one per line of a pydantic error list, one per orphan object."""
+    match = _AT_ENTITY.match(message)
+    if match:
+        entity = _crate_id(match["id"])
+        lines = [line.strip() for line in match["body"].splitlines() if line.strip()] or [match["body"].strip()]
+        return [
+            CrateIssue(
+                _map_message(f"At ro-crate object with @id: {entity}: {line}"), severity, entity, _property(line)
+            )
+            for line in lines
+        ]
+    match = _AT_ROW.match(message)
+    if match:
+        row = match["row"]
+        return [CrateIssue(_map_message(message), severity, row=row)]
+    match = _NO_INBOUND.search(message)
+    if match and severity == "warning":
+        ids = [_crate_id(part) for part in match.group(1).split(",") if part.strip()]
+        return [CrateIssue(_map_message(message), severity, entity) for entity in ids] or [
+            CrateIssue(_map_message(message), severity)
+        ]
+    return [CrateIssue(_map_message(message), severity)]
+
+
+def _parse_output(stdout: str, stderr: str) -> tuple[list[CrateIssue], list[str]]:
+    problems: list[CrateIssue] = []
     infos: list[str] = []
     for line in stdout.splitlines():
         if not line.startswith(ISSUE_PREFIX):
@@ -151,16 +231,18 @@ def _parse_output(stdout: str, stderr: str) -> tuple[list[str], list[str]]:
         except json.JSONDecodeError:
             continue
         level, message = str(record.get("level", "")), str(record.get("message", ""))
-        text = _map_message(message)
         if level in {"ERROR", "CRITICAL"}:
-            problems.append(text)
+            problems.extend(_issues_of_record(message, "error"))
         elif level == "WARNING":
-            problems.append(f"Warning: {text}")
+            problems.extend(
+                CrateIssue(f"Warning: {issue.message}", "warning", issue.entity, issue.property, issue.row)
+                for issue in _issues_of_record(message, "warning")
+            )
         else:
-            infos.append(text)
+            infos.append(_map_message(message))
     tail = [line for line in stderr.strip().splitlines() if line.strip()]
     if tail and "Traceback (most recent call last)" in stderr:
-        problems.append(_map_message(tail[-1]))
+        problems.append(CrateIssue(_map_message(tail[-1])))
     return problems, infos
 
 
@@ -237,8 +319,10 @@ def validate_rocrate_dir(
         )
     ok = completed.returncode == 0
     if not ok and not problems:
-        problems.append(f"The validator rejected the crate (exit code {completed.returncode}) without a message.")
-    messages = list(problems)
+        problems.append(
+            CrateIssue(f"The validator rejected the crate (exit code {completed.returncode}) without a message.")
+        )
+    messages = [issue.message for issue in problems]
     if version != VALIDATOR_VERSION:
         messages.append(
             f"Note: bia-ro-crate-validator {version} is installed; this program was tested with {VALIDATOR_VERSION}."
@@ -252,6 +336,7 @@ def validate_rocrate_dir(
         completed.stdout + completed.stderr,
         version,
         tuple(infos),
+        tuple(problems),
     )
 
 
@@ -598,3 +683,43 @@ def _connectivity(
         return []
     names = ", ".join(f"{path + '/' if path else ''}{name}" for path, name in missing)
     return [f"the transformation graph is not connected: nothing links {names} to the rest."]
+
+
+# ---------------------------------------------------------------- where a JSON message points
+
+_AT_PATH = re.compile(r"^at (\(top level\)|\(attributes\)|[^\s:]+): ")
+_SCENE_PATH = re.compile(r"^(coordinateSystems|coordinateTransformations)/(\d+)\b")
+_SCENE = ("attributes", "ome", "scene")
+
+
+def json_issue_pointer(message: str) -> tuple[str | int, ...]:
+    """The path into the checked JSON document that a message of this module is about.
+
+    Parameters
+    ----------
+    message
+        One message of :func:`validate_empiar_json` or :func:`validate_scene`.
+
+    Returns
+    -------
+    tuple
+        JSON keys and list indices from the document's top (``("imagesets", 0, "directory")``,
+        ``("attributes", "ome", "scene", "coordinateTransformations", 0)``); ``()`` when the message
+        concerns the document as a whole.
+    """
+    match = _AT_PATH.match(message)
+    if match:
+        text = match.group(1)
+        if text == "(top level)":
+            return ()
+        if text == "(attributes)":
+            return ("attributes",)
+        return tuple(int(part) if part.isdigit() else part for part in text.split("/"))
+    match = _SCENE_PATH.match(message)
+    if match:
+        return (*_SCENE, match.group(1), int(match.group(2)))
+    if message.startswith("coordinate system '"):
+        return (*_SCENE, "coordinateSystems")
+    if message.startswith("the transformation graph is not connected"):
+        return (*_SCENE, "coordinateTransformations")
+    return ()

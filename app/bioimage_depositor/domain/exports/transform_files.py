@@ -1,0 +1,184 @@
+"""The registration files of a correlative study, added to both archives' file lists.
+
+No archive has a field for a registration transform (``correlative.md`` §1, §7): the
+OME-NGFF scene this package writes (``correlation/<id>.zarr/zarr.json``) and the depositor's
+landmark and tool files (:func:`.crossrefs.provenance_files`) must be *uploaded* with the data
+to the BIA and to EMPIAR, and so must be listed where each archive lists its files:
+
+* BIA: in the file list of the first BIA study component that uses the correlation (PageTab
+  and RO-Crate; a path appears in one BIA list only, as the RO-Crate's single file list
+  requires), at ``correlation/…`` in the user's upload folder;
+* EMPIAR: every EMPIAR component that uses the correlation uploads them at
+  ``data/correlation/…`` (its image sets' ``details`` already name that path); EMPIAR has no
+  file list, so they are rows of ``MANIFEST.tsv`` for that component.
+
+A depositor's file is added only to the archives that do not already hold it. The scene's size
+and MD5 are those of the bytes this package writes; its ``source`` is empty, because it exists
+only in the package (its ``original_path`` is its path there).
+
+:func:`with_transform_files` returns the deposition as the archives receive it, with these
+files appended to the components' lists; the PageTab (:func:`.pagetab.bia_part`), the RO-Crate
+and the manifest are all written from it, so they agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..deposition import Deposition, FileEntry, StudyComponent
+from ..problems import Problem
+from . import ngff
+from .crossrefs import TRANSFORM_FOLDER, any_path_starts_with, provenance_files, scene_paths, scoped
+
+__all__ = ["TransformFile", "added_files", "transform_file_problems", "transform_files", "with_transform_files"]
+
+
+@dataclass(frozen=True)
+class TransformFile:
+    """One file of a correlation that goes into both uploads."""
+
+    correlation_ids: tuple[str, ...]
+    entry: FileEntry  # as listed in the archives: path (deposited), size, MD5, source
+    generated: bool  # the NGFF scene written by this package (else a depositor's file)
+    owner: str = ""  # id of the component holding the depositor's file; "" for a generated scene
+
+    @property
+    def path(self) -> str:
+        """Where it is in each upload (the BIA user folder; EMPIAR's ``data/``)."""
+        return self.entry.deposit_path or self.entry.path
+
+
+def transform_files(deposition: Deposition) -> list[TransformFile]:
+    """Every registration file of a correlative study: the NGFF scenes, then the depositor's files.
+
+    Returns
+    -------
+    list of TransformFile
+        Empty for a study that is not correlative (no scene is written then).
+    """
+    if not deposition.correlative:
+        return []
+    return scoped(deposition, "transform_files", lambda: _transform_files(deposition))
+
+
+def _transform_files(deposition: Deposition) -> list[TransformFile]:
+    out = []
+    paths = scene_paths(deposition)
+    for correlation in deposition.correlations:
+        if correlation.id not in paths:
+            continue
+        data = ngff.dumps(ngff.scene(correlation)).encode("utf-8")  # the bytes the NGFF renderer writes
+        entry = FileEntry(
+            path=f"{TRANSFORM_FOLDER}/{paths[correlation.id]}",
+            size_bytes=len(data),
+            md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        )
+        out.append(TransformFile((correlation.id,), entry, True))
+    scenes = {item.path for item in out}
+    for component, entry in provenance_files(deposition):
+        if (entry.deposit_path or entry.path) in scenes:
+            continue  # transform_file_problems reports it
+        mirror = entry.model_copy(update={"attributes": {}})
+        out.append(TransformFile(tuple(component.correlation_ids), mirror, False, component.id))
+    return out
+
+
+def _holds(files: Sequence[FileEntry], path: str) -> bool:
+    """Whether one of ``files`` is deposited at ``path``; on the joined paths first (lists run to 100,000)."""
+    needle = f"\n{path}\n"
+    if needle in "\n" + "\n".join([entry.deposit_path for entry in files]) + "\n":
+        return True  # a deposit_path is the deposited path
+    if needle not in "\n" + "\n".join([entry.path for entry in files]) + "\n":
+        return False
+    return any((entry.deposit_path or entry.path) == path for entry in files)
+
+
+def added_files(
+    deposition: Deposition, registration: Sequence[TransformFile] | None = None
+) -> dict[str, list[FileEntry]]:
+    """The files each component's list gains, by component id (see the module docstring).
+
+    Parameters
+    ----------
+    deposition
+        The deposition.
+    registration
+        Its :func:`transform_files`, when already at hand.
+    """
+    if registration is None:
+        registration = transform_files(deposition)
+    if not registration:
+        return {}
+    return scoped(deposition, "added_files", lambda: _added_files(deposition, registration))
+
+
+def _added_files(deposition: Deposition, registration: Sequence[TransformFile]) -> dict[str, list[FileEntry]]:
+    components = deposition.components
+    bia_groups = [*(c.files for c in components if c.archive == "BIA"), *(a.files for a in deposition.annotations)]
+    added: dict[str, list[FileEntry]] = {}
+    owners = {component.id: component for component in components}
+    for item in registration:
+        users = [c for c in components if not set(c.correlation_ids).isdisjoint(item.correlation_ids)]
+        owner = owners.get(item.owner)
+        bia = [c for c in users if c.archive == "BIA"]
+        if (
+            bia
+            and (owner is None or owner.archive != "BIA")
+            and not any(_holds(files, item.path) for files in bia_groups)
+            and not any(_holds(added.get(c.id, []), item.path) for c in bia)
+        ):
+            added.setdefault(bia[0].id, []).append(item.entry)
+        for component in users:
+            if component.archive == "EMPIAR" and component is not owner and not _holds(component.files, item.path):
+                if item.entry not in added.get(component.id, []):
+                    added.setdefault(component.id, []).append(item.entry)
+    return added
+
+
+def with_transform_files(deposition: Deposition, registration: Sequence[TransformFile] | None = None) -> Deposition:
+    """The deposition as the archives receive it: each component's files plus its :func:`added_files`.
+
+    Returns ``deposition`` itself when nothing is added; otherwise a copy sharing everything but
+    the changed components (and their file lists, which are new lists). ``registration`` is its
+    :func:`transform_files`, when already at hand.
+    """
+    added = added_files(deposition, registration)
+    if not added:
+        return deposition
+    components: list[StudyComponent] = [
+        c.model_copy(update={"files": [*c.files, *added[c.id]]}) if c.id in added else c for c in deposition.components
+    ]
+    return deposition.model_copy(update={"components": components})
+
+
+def transform_file_problems(deposition: Deposition) -> list[Problem]:
+    """A depositor's file at the path where the package writes a scene: the package cannot hold both.
+
+    Returns
+    -------
+    list of Problem
+        ``correlation.scene_path.taken`` errors, located at the file; empty normally.
+    """
+    if not deposition.correlative:
+        return []
+    titles = {c.id: c.title for c in deposition.correlations}
+    scenes = {f"{TRANSFORM_FOLDER}/{path}": key for key, path in scene_paths(deposition).items()}
+    problems = []
+    for index, component in enumerate(deposition.components):
+        if not any_path_starts_with(component.files, f"{TRANSFORM_FOLDER}/"):
+            continue  # decided on the joined paths: cheap enough for the Review page to ask on every edit
+        for findex, entry in enumerate(component.files):
+            path = entry.deposit_path or entry.path
+            if path in scenes:
+                problems.append(
+                    Problem(
+                        "correlation.scene_path.taken",
+                        ("components", index, "files", findex, "path"),
+                        f"'{path}' is where the package writes the OME-NGFF scene of "
+                        f"'{titles[scenes[path]] or scenes[path]}'; rename this file or leave it out.",
+                        params={"path": path},
+                    )
+                )
+    return problems
