@@ -225,6 +225,7 @@ def test_export_from_review_then_start_a_new_draft_from_the_package(qtbot, windo
     assert review.last_export is not None, review.export_status.text()
     assert (target / "SUMMARY.md").is_file() and (target / "MANIFEST.tsv").is_file()
     assert "Exported" in review.export_status.text()
+    assert wizard.pages["upload"].panel.source_edit.text() == str(review.last_export.path), "Next sends this package"
     qtbot.waitUntil(lambda: review.last_checks is not None, timeout=120_000)
     assert any(check.name.startswith("BIA RO-Crate") for check in review.last_checks)
     assert all(check.ok or not check.available for check in review.last_checks), review.check_status.text()

@@ -67,6 +67,7 @@ class ReviewPage(WizardPage):
     key = "review"
     sections = ()
     problem_activated = Signal(tuple)  # the problem's location
+    package_exported = Signal(str)  # the folder of a package just written (the Upload page sends it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -249,8 +250,9 @@ class ReviewPage(WizardPage):
         url = QUrl.fromLocalFile(str(result.path)).toString()
         self.export_status.setText(
             f"Exported {len(result.files)} files to <a href='{url}'>{result.path}</a>. "
-            "Read SUMMARY.md there for what goes where."
+            "Read SUMMARY.md there for what goes where; Next sends it."
         )
+        self.package_exported.emit(str(result.path))
         self.check_package_at(result.path, deposition, ctx)
 
     def check_package_at(self, package: Path, deposition: Deposition, ctx: ExportContext) -> None:

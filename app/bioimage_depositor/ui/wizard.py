@@ -60,6 +60,9 @@ class DepositionWizard(QWidget):
         review = self.pages["review"]
         assert isinstance(review, ReviewPage)
         review.problem_activated.connect(self._on_review_problem_activated)
+        upload = self.pages["upload"]
+        assert isinstance(upload, UploadPage)
+        review.package_exported.connect(upload.offer_package)
 
         self.page_list = QListWidget()
         self.page_list.setObjectName("pageList")
