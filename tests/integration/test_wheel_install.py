@@ -51,6 +51,10 @@ def test_wheel_contains_resources_and_forms(installed):
         "bioimage_depositor/_data/forms/study.toml",
         "bioimage_depositor/_data/resources/style/app.qss",
         "bioimage_depositor/_data/resources/ro-crate/ro-crate-1.1-context.jsonld",
+        "bioimage_depositor/_data/docs/user-guide.md",  # F1 help reads it
+        "bioimage_depositor/_data/resources/icons/bioimage-depositor.svg",
+        "bioimage_depositor/_data/resources/desktop/org.bioimagedepositor.BioImageDepositor.desktop",
+        "bioimage_depositor/_data/resources/desktop/org.bioimagedepositor.BioImageDepositor.metainfo.xml",
         *(f"bioimage_depositor/_data/forms/{form.name}" for form in (ROOT / "forms").glob("*.toml")),
     ):
         assert expected in names
