@@ -14,7 +14,7 @@ def test_a_plain_bia_study_skips_correlation_and_empiar():
     dep = Deposition()
     assert keys(dep) == [
         "study", "components", "files", "biosamples", "specimens", "acquisitions", "analyses", "annotations", "review",
-        "upload",
+        "upload", "submit",
     ]
 
 
@@ -27,7 +27,7 @@ def test_correlative_study_adds_the_correlation_page():
 
 def test_an_empiar_component_adds_the_empiar_page_before_review():
     dep = Deposition(components=[StudyComponent(archive="EMPIAR")])
-    assert keys(dep)[-3:] == ["empiar", "review", "upload"]
+    assert keys(dep)[-4:] == ["empiar", "review", "upload", "submit"]
 
 
 def test_correlative_layout_shows_every_page():
@@ -44,7 +44,9 @@ def test_navigation_follows_the_branches():
     assert flow.previous_page(dep, "analyses").key == "correlations"
     assert flow.previous_page(dep, "study") is None
     assert flow.next_page(dep, "review").key == "upload"
-    assert flow.next_page(dep, "upload") is None
+    assert flow.next_page(dep, "upload").key == "submit"
+    assert flow.next_page(dep, "submit") is None
+    assert flow.previous_page(dep, "submit").key == "upload"
     assert flow.next_page(dep, "unknown-page").key == "study"
     assert flow.previous_page(dep, "unknown-page") is None
 

@@ -30,9 +30,7 @@ processing): run the same command again later to continue.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -41,32 +39,29 @@ from pathlib import Path
 from typing import Any
 
 from ..cli_errors import UsageError
-from ..domain.archives import bia_client, empiar_client
-from ..domain.archives.bia_submission import BiaSubmission
-from ..domain.archives.empiar_submission import EmpiarOptions, EmpiarSubmission, Grant
+from ..domain.archives import empiar_client
+from ..domain.archives.empiar_submission import EmpiarOptions, Grant
 from ..domain.archives.engine_transfer import engine_transfer
 from ..domain.archives.errors import ArchiveError
-from ..domain.archives.inputs import SubmissionInputs, read_inputs
-from ..domain.archives.journal import Journal, Observer, PollSettings, StepEvent
-from ..domain.archives.orchestrator import Archives, run_submission
-from ..domain.archives.state import SubmissionRecord, SubmissionStore
-from ..domain.archives.uploads import TransferFn, TransferReport, TransferTarget, UploadItem, UploadRoots
+from ..domain.archives.journal import Observer, StepEvent
+from ..domain.archives.session import (
+    BIA_LOGIN_ENV,
+    RunSettings,
+    Servers,
+    SubmissionRun,
+    bia_login_from_environment,
+)
+from ..domain.archives.session import bia_credentials as _bia_credentials
+from ..domain.archives.session import empiar_token as _empiar_token
+from ..domain.archives.state import SubmissionRecord
+from ..domain.archives.uploads import TransferFn, TransferReport, TransferTarget, UploadItem
 from ..domain.draft_errors import DraftError
 from ..domain.draft_file import DraftEnvelope
-from ..domain.exports.package import ExportBlockedError, ExportError, context_for_draft, export_package
+from ..domain.exports.package import ExportBlockedError, ExportError
 from ..domain.transfer.transport import TransferError
 from .export import load_draft
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_LATER = 0, 1, 2, 3
-
-BIA_LOGIN_ENV = "BIOIMAGE_DEPOSITOR_BIA_LOGIN"
-BIA_PASSWORD_ENV = "BIOIMAGE_DEPOSITOR_BIA_PASSWORD"
-EMPIAR_TOKEN_ENV = "BIOIMAGE_DEPOSITOR_EMPIAR_TOKEN"
-BIA_API_ENV = "BIOIMAGE_DEPOSITOR_BIA_API_URL"
-EMPIAR_API_ENV = "BIOIMAGE_DEPOSITOR_EMPIAR_API_URL"
-#: Keyring accounts (service ``bioimage-depositor``) the Accounts page stores the secrets under.
-BIA_KEYRING_ACCOUNT = "bia:{login}"
-EMPIAR_KEYRING_ACCOUNT = "empiar:token"
 
 #: Error codes that mean the user must fix an input, not wait.
 _INPUT_CODES = frozenset(
@@ -92,17 +87,9 @@ def make_transfer(args: argparse.Namespace) -> TransferFn:
 # ---------------------------------------------------------------- credentials
 
 
-def _secret_from_keyring(account: str) -> str | None:
-    try:
-        from ..domain.secrets import SecretStore
-    except ImportError:  # pragma: no cover - the store ships with the program
-        return None
-    return SecretStore().get(account)
-
-
 def bia_credentials(args: argparse.Namespace) -> tuple[str, str]:
     """The BIA account's e-mail and password (asked for only when the BIA has work to do)."""
-    login = (getattr(args, "bia_login", None) or os.environ.get(BIA_LOGIN_ENV) or "").strip()
+    login = bia_login_from_environment(getattr(args, "bia_login", None))
     if not login:
         raise ArchiveError(
             "auth.missing",
@@ -110,30 +97,12 @@ def bia_credentials(args: argparse.Namespace) -> tuple[str, str]:
             permanent=True,
             archive="BIA",
         )
-    password = os.environ.get(BIA_PASSWORD_ENV) or _secret_from_keyring(BIA_KEYRING_ACCOUNT.format(login=login))
-    if not password:
-        raise ArchiveError(
-            "auth.missing",
-            f"No password for the BioImage Archive account {login}: store it on the Accounts page of the "
-            f"program, or set {BIA_PASSWORD_ENV} for this run.",
-            permanent=True,
-            archive="BIA",
-        )
-    return login, password
+    return _bia_credentials(login)
 
 
 def empiar_token() -> str:
     """The EMPIAR API token (asked for only when EMPIAR has work to do)."""
-    token = os.environ.get(EMPIAR_TOKEN_ENV) or _secret_from_keyring(EMPIAR_KEYRING_ACCOUNT)
-    if not token:
-        raise ArchiveError(
-            "auth.missing",
-            "No EMPIAR API token: create one at https://empiar.org/deposition/api_token and store it on the "
-            f"Accounts page of the program, or set {EMPIAR_TOKEN_ENV} for this run.",
-            permanent=True,
-            archive="EMPIAR",
-        )
-    return token
+    return _empiar_token()
 
 
 # ---------------------------------------------------------------- options
@@ -187,26 +156,6 @@ def empiar_options(args: argparse.Namespace, envelope: DraftEnvelope) -> EmpiarO
         entry_ids=entries,
         new_entry=new_entry,
     )
-
-
-# ---------------------------------------------------------------- packages
-
-
-def package_inputs(
-    envelope: DraftEnvelope, folder: Path
-) -> Callable[[str | None, Mapping[str, str]], SubmissionInputs]:
-    """Export the draft with the given accessions (once per combination) and read what to send."""
-
-    def inputs_for(bia_accession: str | None, empiar_accessions: Mapping[str, str]) -> SubmissionInputs:
-        pairs = sorted(empiar_accessions.items())
-        key = hashlib.sha256(json.dumps([envelope.revision, bia_accession, pairs]).encode()).hexdigest()[:16]
-        out = folder / key
-        ctx = context_for_draft(envelope.modified, bia_accession=bia_accession, empiar_accessions=pairs)
-        # Exports are deterministic and hold metadata only, so writing again is cheap and always current.
-        export_package(envelope.deposition, out, ctx, overwrite=True)
-        return read_inputs(envelope.deposition, out)
-
-    return inputs_for
 
 
 # ---------------------------------------------------------------- output
@@ -284,7 +233,6 @@ def run_submit(
     except (DraftError, UsageError) as error:
         return _fail(args, getattr(error, "code", "usage"), getattr(error, "message", str(error)), EXIT_UNUSABLE)
     chosen_transfer = transfer or _lazy_transfer(args)
-    store = SubmissionStore(envelope.draft_id)
     printer = _printer(out) if not args.json else None
 
     def observe(event: StepEvent) -> None:
@@ -293,60 +241,31 @@ def run_submit(
         if observer is not None:
             observer(event)
 
-    dev = bool(args.dev)
-    roots = UploadRoots.from_environment(dev=dev)
-    bia_url = args.bia_api or os.environ.get(BIA_API_ENV) or (bia_client.BETA_URL if dev else bia_client.PRODUCTION_URL)
-    empiar_url = (
-        args.empiar_api
-        or os.environ.get(EMPIAR_API_ENV)
-        or (empiar_client.DEV_URL if dev else empiar_client.PRODUCTION_URL)
+    servers = Servers.from_environment(dev=bool(args.dev), bia_api=args.bia_api, empiar_api=args.empiar_api)
+    settings = RunSettings(
+        archives=args.archive,
+        bia_poll_interval=args.poll_interval if args.poll_interval is not None else 15.0,
+        empiar_poll_interval=args.poll_interval if args.poll_interval is not None else 20.0,
+        wait_timeout=float(args.wait_timeout),
     )
-    timeout = float(args.wait_timeout)
-    clients: list[Any] = []
+    submission = SubmissionRun(
+        envelope,
+        servers,
+        bia_credentials=lambda: bia_credentials(args),
+        empiar_token=empiar_token,
+        options=options,
+        transfer=chosen_transfer,
+        settings=settings,
+        observer=observe,
+        sleep=sleep,
+    )
     try:
-        store.acquire()
-    except ArchiveError as error:
+        record = submission.open()
+    except ArchiveError as error:  # another process runs it, or the record is damaged
         return _fail(args, error.code, str(error), EXIT_UNUSABLE)
     try:
         try:
-            record = store.load()
-        except ArchiveError as error:
-            return _fail(args, error.code, str(error), EXIT_UNUSABLE)
-        journal = Journal(store, record, observe, sleep=sleep)
-
-        def make_bia() -> BiaSubmission:
-            client = bia_client.BiaClient(bia_url)
-            clients.append(client)
-            interval = args.poll_interval if args.poll_interval is not None else 15.0
-            return BiaSubmission(
-                client,
-                lambda: bia_credentials(args),
-                roots.bia,
-                chosen_transfer,
-                journal,
-                PollSettings(interval=interval, timeout=timeout),
-            )
-
-        def connect_empiar() -> empiar_client.EmpiarClient:
-            client = empiar_client.EmpiarClient(empiar_token(), empiar_url)
-            clients.append(client)
-            return client
-
-        def make_empiar() -> EmpiarSubmission:
-            interval = args.poll_interval if args.poll_interval is not None else 20.0
-            return EmpiarSubmission(
-                connect_empiar,
-                roots.empiar,
-                chosen_transfer,
-                journal,
-                options,
-                PollSettings(interval=interval, timeout=timeout),
-            )
-
-        archives: Archives = args.archive
-        inputs_for = package_inputs(envelope, store.folder / f"{envelope.draft_id}.packages")
-        try:
-            run_submission(archives, inputs_for, journal, bia=make_bia, empiar=make_empiar)
+            submission.run()
         except ExportBlockedError as error:
             if args.json:
                 problems = [p.to_json() for p in error.problems]
@@ -385,9 +304,7 @@ def run_submit(
                 print(f"The BIA study {record.bia.accession} links the EMPIAR entries.")
         return EXIT_OK
     finally:
-        for client in clients:
-            client.close()
-        store.release()
+        submission.close()
 
 
 def _lazy_transfer(args: argparse.Namespace) -> TransferFn:

@@ -81,6 +81,32 @@ class AnnotationSet(Model):
     files: list[FileEntry] = Field(default_factory=list)
 
 
+class PrefilledValue(Model):
+    """A form value filled in from the image files' metadata, marked as such until the user confirms or edits it.
+
+    ``location`` names the field: ``["acquisitions", <acquisition id>, <field>]``
+    or ``["components", <component id>, "empiar", "image_sets", <index>, <field>]``.
+    ``value`` is the text that was filled in, so a mark whose field now holds
+    something else is ignored; ``note`` says which files it came from.
+    """
+
+    location: list[str | int] = Field(default_factory=list)
+    value: str = ""
+    note: Line = ""
+
+
+class ArchiveAccessions(Model):
+    """What the archives assigned when the deposition was submitted (written by the submission, shown everywhere).
+
+    ``empiar`` maps an EMPIAR study component's id to its entry's accession;
+    ``receipt`` is the plain-text account of what the archives confirmed.
+    """
+
+    bia: Line = ""
+    empiar: dict[Id, Line] = Field(default_factory=dict)
+    receipt: Block = ""
+
+
 class Deposition(Model):
     """Everything one deposition describes, across the BIA and EMPIAR."""
 
@@ -93,6 +119,10 @@ class Deposition(Model):
     analyses: list[ImageAnalysis] = Field(default_factory=list)
     annotations: list[AnnotationSet] = Field(default_factory=list)
     components: list[StudyComponent] = Field(default_factory=list)
+    # Values the wizard filled in from file metadata and the user has not yet confirmed or edited.
+    prefilled: list[PrefilledValue] = Field(default_factory=list)
+    # Accessions from the archives once submitted (empty until then).
+    accessions: ArchiveAccessions = Field(default_factory=ArchiveAccessions)
 
     def archives(self) -> set[str]:
         """The archives this deposition sends data to."""

@@ -35,6 +35,7 @@ ANNOTATIONS = PageSpec("annotations", "Annotations", ("annotations",))
 EMPIAR = PageSpec("empiar", "EMPIAR entry", ())
 REVIEW = PageSpec("review", "Review", ())
 UPLOAD = PageSpec("upload", "Upload", ())
+SUBMIT = PageSpec("submit", "Submit", ())
 
 ALL_PAGES: tuple[PageSpec, ...] = (
     STUDY,
@@ -49,6 +50,7 @@ ALL_PAGES: tuple[PageSpec, ...] = (
     EMPIAR,
     REVIEW,
     UPLOAD,
+    SUBMIT,
 )
 
 #: Readable names of the model's top-level sections, for grouping problems.

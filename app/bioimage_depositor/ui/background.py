@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,12 @@ class _Task(QRunnable):
             self._relay.succeeded.emit(result)
 
 
+def _receiver_alive(callback: Callable[[Any], None]) -> bool:
+    """Whether a callback bound to a Qt object can still run (a closed dialog may be deleted meanwhile)."""
+    receiver = getattr(callback, "__self__", None)
+    return not isinstance(receiver, QObject) or shiboken6.isValid(receiver)
+
+
 class BackgroundRunner(QObject):
     """Owns a thread pool and the relays of tasks still in flight."""
 
@@ -77,14 +84,21 @@ class BackgroundRunner(QObject):
         fn: Callable[[], Any],
         on_success: Callable[[Any], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        owner: QObject | None = None,
     ) -> None:
-        """Run ``fn`` in a worker; call ``on_success(result)`` or ``on_failure(error)`` on this thread."""
+        """Run ``fn`` in a worker; call ``on_success(result)`` or ``on_failure(error)`` on this thread.
+
+        The callbacks are skipped when ``owner`` (or the object a bound-method callback belongs to)
+        has been deleted meanwhile, e.g. a dialog closed before its background check finished.
+        """
         def finish(relay: _Relay, ok: bool, value: Any) -> None:
             with self._lock:
                 self._relays.discard(relay)
             relay.deleteLater()
             callback = on_success if ok else on_failure
-            if callback is not None:
+            if owner is not None and not shiboken6.isValid(owner):
+                return
+            if callback is not None and _receiver_alive(callback):
                 callback(value)
             elif not ok:
                 log.error("unhandled background failure: %r", value)
@@ -119,6 +133,7 @@ def run_in_background(
     fn: Callable[[], Any],
     on_success: Callable[[Any], None] | None = None,
     on_failure: Callable[[BaseException], None] | None = None,
+    owner: QObject | None = None,
 ) -> None:
-    """Run ``fn`` off the UI thread with the application-wide runner."""
-    default_runner().submit(fn, on_success, on_failure)
+    """Run ``fn`` off the UI thread with the application-wide runner (see :meth:`BackgroundRunner.submit`)."""
+    default_runner().submit(fn, on_success, on_failure, owner)

@@ -68,6 +68,11 @@ class DraftSession(QObject):
         self._closed = False
 
     @property
+    def closed(self) -> bool:
+        """Whether the session was closed (its draft is no longer on screen); late results are dropped."""
+        return self._closed
+
+    @property
     def deposition(self) -> Deposition:
         """The deposition being edited (mutate it, then call :meth:`touch`)."""
         return self.envelope.deposition

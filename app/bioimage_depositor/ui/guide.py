@@ -31,6 +31,7 @@ PAGE_SECTIONS: dict[str, str] = {
     "empiar": "correlative-deposition",
     "review": "when-something-fails",
     "upload": "resuming-an-upload",
+    "submit": "submitting",
 }
 _ANCHOR = re.compile(r'^<a id="([a-z0-9-]+)"></a>\s*$', re.MULTILINE)
 

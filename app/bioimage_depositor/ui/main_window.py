@@ -21,12 +21,15 @@ from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
 from ..domain.imports.pagetab_import import ImportReport, import_pagetab
 from ..domain.transfer.ledger import LedgerSummary
+from .accounts_dialog import AccountsDialog
 from .background import run_in_background
 from .draft_session import DraftSession, SaveState
 from .help_menu import HelpMenu
 from .interrupted_uploads import UploadDialog
 from .settings import ui_settings
 from .start_page import StartPage
+from .submit_page import SubmitPage
+from .upload_page import UploadPage
 from .wizard import DepositionWizard
 
 log = logging.getLogger(__name__)
@@ -71,10 +74,22 @@ class MainWindow(QMainWindow):
         drafts_action.triggered.connect(self.close_draft)
         save_action = QAction("&Save now", self, shortcut=QKeySequence(QKeySequence.StandardKey.Save))
         save_action.triggered.connect(self._on_save_action_triggered)
+        accounts_action = QAction("&Accounts…", self)
+        accounts_action.setToolTip("Sign in to the BioImage Archive, EMPIAR and Globus")
+        accounts_action.triggered.connect(self.show_accounts)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
-        for action in (new_action, drafts_action, save_action, quit_action):
+        for action in (new_action, drafts_action, save_action, accounts_action, quit_action):
             file_menu.addAction(action)
+
+    def show_accounts(self) -> None:
+        """Open the Accounts window; the Submit page shows the accounts in use as they change."""
+        dialog = AccountsDialog(self)
+        page = self.wizard.pages["submit"]
+        assert isinstance(page, SubmitPage)
+        dialog.accounts_changed.connect(page.refresh_accounts)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def continue_upload(self, summary: LedgerSummary) -> None:
         """Open the upload window on an interrupted transfer and resume it from its ledger."""
@@ -232,7 +247,11 @@ class MainWindow(QMainWindow):
         self.start_page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save the draft and the window geometry before closing."""
+        """Stop running work after its current step, save the draft and the window geometry, then close.
+
+        Uploads and submissions keep their state on disk, so they continue from here next time.
+        """
+        self._stop_background_work()
         if self.session is not None and not self.session.close():
             answer = QMessageBox.warning(
                 self,
@@ -247,6 +266,15 @@ class MainWindow(QMainWindow):
             self.session.release_lock()
         ui_settings().setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+    def _stop_background_work(self) -> None:
+        upload = self.wizard.pages["upload"]
+        submit = self.wizard.pages["submit"]
+        assert isinstance(upload, UploadPage) and isinstance(submit, SubmitPage)
+        upload.panel.controller.stop()
+        submit.controller.stop()
+        upload.panel.controller.wait(10)
+        submit.controller.wait(10)
 
     def keyPressEvent(self, event) -> None:
         """Escape on the wizard does nothing destructive."""

@@ -32,6 +32,7 @@ from .object_pages import SECTIONS, ObjectSectionPage
 from .page_base import WizardPage
 from .review_page import ReviewPage
 from .study_page import StudyPage
+from .submit_page import SubmitPage
 from .upload_page import UploadPage
 
 
@@ -55,6 +56,7 @@ class DepositionWizard(QWidget):
             "empiar": EmpiarPage(),
             "review": ReviewPage(),
             "upload": UploadPage(),
+            "submit": SubmitPage(),
         }
         self._flow_keys: list[str] = []
         review = self.pages["review"]

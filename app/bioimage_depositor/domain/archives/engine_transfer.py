@@ -45,8 +45,12 @@ def engine_transfer(
     parallel: int = 2,
     progress: Callable[[TransferSnapshot], None] | None = None,
     retry: RetryPolicy | None = None,
+    on_job: Callable[[TransferJob | None], None] | None = None,
 ) -> TransferReport:
     """Send ``items`` to ``target`` with the resumable engine and report what arrived.
+
+    ``on_job`` is called with the running job (so a caller can stop it between chunks) and
+    with ``None`` once it has ended.
 
     Raises
     ------
@@ -67,8 +71,13 @@ def engine_transfer(
             planned.append(PlannedFile(str(item.local_path), item.remote_path, info.st_size, info.st_mtime_ns,
                                        info.st_ino))
         ledger.add_files(planned)
-        report = TransferJob(ledger, transport, parallel=parallel, progress=progress, retry=retry).run()
+        job = TransferJob(ledger, transport, parallel=parallel, progress=progress, retry=retry)
+        if on_job is not None:
+            on_job(job)
+        report = job.run()
     finally:
+        if on_job is not None:
+            on_job(None)
         ledger.close()
     if report.error_code:
         raise TransferError(report.error_code, report.message, permanent=True)
