@@ -22,6 +22,7 @@ from .commands import register_all
 from .domain.draft_errors import DraftDamagedError, DraftError
 from .domain.draft_file import read_draft_file
 from .domain.drafts import DraftStore
+from .domain.exports.package import export_problems
 from .domain.problems import Problem
 from .domain.rules import check_deposition
 from .logs import setup_logging
@@ -71,7 +72,12 @@ def _problem_line(problem: Problem) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a draft and print every problem."""
+    """Check a draft and print every problem: the rules', then what only a package can get wrong.
+
+    The second part (:func:`~.domain.exports.package.export_problems`: an empty BIA file list, a
+    file where a scene goes, an imported landmark file that has gone or changed) is what the
+    Review page and ``export`` refuse, so a headless user learns of it before exporting.
+    """
     try:
         envelope, label = _load_for_validation(args.draft, args)
     except (DraftError, UsageError) as error:
@@ -83,6 +89,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"bioimage-depositor: {message}", file=sys.stderr)
         return EXIT_UNUSABLE
     problems = check_deposition(envelope.deposition)
+    known = set(problems)  # an export problem the rules also report is listed once
+    problems += [p for p in export_problems(envelope.deposition) if p not in known]
     errors = [p for p in problems if p.blocking]
     warnings = [p for p in problems if not p.blocking]
     if args.json:

@@ -14,7 +14,10 @@ The transform files (the NGFF scene) go into both uploads under one folder,
 see them, so the EMPIAR ``details``, the BIA ``Transformation matrix`` text and the
 summary name the same path. The depositor's own files in that folder (the landmark table,
 BigWarp or ec-CLEM files: :func:`provenance_files`) are named next to the scene and go into
-both uploads too (:mod:`.transform_files`).
+both uploads too (:mod:`.transform_files`). So do the files the package itself keeps beside a
+scene (:func:`kept_files`): the BigWarp / ec-CLEM file a transform was imported from, copied
+byte for byte, and the fiducial table of landmarks clicked in the program, both in the scene's
+``<scene stem>_files/`` folder (their contents: :mod:`.transform_provenance`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..correlation_model import matrix_text
+from ..correlation_model import AffineTransform, matrix_text
 from ..deposition import Deposition, FileEntry, StudyComponent
 from ..identifiers import IdentifierError, parse_accession
 from ..rembi import ImageCorrelation
@@ -211,6 +214,121 @@ def scene_paths(deposition: Deposition) -> dict[str, str]:
     }
 
 
+#: What the package keeps beside a scene: the imported tool file, or the fiducial table of clicked landmarks.
+KEPT_SOURCE = "source"
+KEPT_FIDUCIALS = "fiducials"
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    """A provenance file the package writes beside a correlation's scene (its bytes: :mod:`.transform_provenance`).
+
+    Attributes
+    ----------
+    correlation_index, transform_index
+        Where the transform it belongs to sits in the draft (``("correlations", i, "transforms", k)``).
+    correlation_id
+        The correlation's id.
+    kind
+        :data:`KEPT_SOURCE` (the imported BigWarp / ec-CLEM file, byte for byte) or :data:`KEPT_FIDUCIALS`
+        (the fiducial table of the landmarks clicked in the program).
+    relative
+        Its path inside the NGFF renderer's folder, ``<scene stem>_files/<name>``.
+    """
+
+    correlation_index: int
+    transform_index: int
+    correlation_id: str
+    kind: str
+    relative: str
+
+    @property
+    def path(self) -> str:
+        """Where it is in each upload (the BIA user folder; EMPIAR's ``data/``), like the scene."""
+        return f"{TRANSFORM_FOLDER}/{self.relative}"
+
+    @property
+    def transform_location(self) -> tuple[str | int, ...]:
+        """The draft location of the transform it belongs to."""
+        return ("correlations", self.correlation_index, "transforms", self.transform_index)
+
+
+def _safe_name(name: str) -> str:
+    """A file name every archive accepts: the last path part, reduced to letters, digits, ``.``, ``_``, ``-``."""
+    base = re.split(r"[/\\]", name)[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "landmarks"
+
+
+def _is_2d(transform: AffineTransform) -> bool:
+    """Whether its clicked landmarks are x, y pairs (pixel sizes exist for x and y only)."""
+    return bool(transform.landmarks) and all(
+        len(landmark.moving) == 2 and len(landmark.fixed) == 2 for landmark in transform.landmarks
+    )
+
+
+def _kept_for(correlation: ImageCorrelation) -> list[tuple[int, str, str]]:
+    """``(transform index, kind, file name)`` of one correlation, names unique within its folder."""
+    wanted: list[tuple[int, str, str]] = []
+    for index, transform in enumerate(correlation.transforms):
+        source = transform.source_file
+        if source is not None and source.name and _SHA256_HEX.match(source.sha256):
+            wanted.append((index, KEPT_SOURCE, _safe_name(source.name)))
+        if transform.method == "landmarks" and _is_2d(transform):
+            wanted.append((index, KEPT_FIDUCIALS, f"transform{index}_fiducials.csv"))
+    counts: dict[str, int] = {}
+    for _, _, name in wanted:
+        counts[name] = counts.get(name, 0) + 1
+    taken: set[str] = set()
+    out = []
+    for index, kind, name in wanted:
+        chosen = name if counts[name] == 1 else f"transform{index}_{name}"
+        stem, dot, suffix = chosen.partition(".")
+        counter = 2
+        while chosen in taken:  # only when a prefixed name meets another file's own name
+            chosen = f"{stem}_{counter}{dot}{suffix}"
+            counter += 1
+        taken.add(chosen)
+        out.append((index, kind, chosen))
+    return out
+
+
+def kept_files(deposition: Deposition) -> list[KeptFile]:
+    """The provenance files the package writes beside the scenes of a correlative study.
+
+    ``correlative.md`` §6.6 asks for the original tool file next to the NGFF scene and a small fiducial
+    table. For each correlation with a scene, in transform order: the file a transform was imported
+    from (its ``source_file``, deposited under its own name) and, for a transform fitted to landmarks
+    clicked in the program (``method == "landmarks"``, x, y pixel positions), ``transform<k>_fiducials.csv``
+    (``k`` = the transform's index in the scene's ``coordinateTransformations``). Both sit in the folder
+    ``<scene stem>_files/`` beside ``<scene stem>.zarr``; two names that collide are prefixed with
+    ``transform<k>_``. Decided from the draft alone (no file is read), so every text naming these files
+    agrees with the package.
+
+    Returns
+    -------
+    list of KeptFile
+        Empty for a study that is not correlative. A ``source_file`` without a name or SHA-256 is left
+        out (the rules report it: ``correlation.transform.source_file.incomplete``).
+    """
+    if not deposition.correlative:
+        return []
+    return scoped(deposition, "kept_files", lambda: _kept_files(deposition))
+
+
+def _kept_files(deposition: Deposition) -> list[KeptFile]:
+    paths = scene_paths(deposition)
+    out = []
+    for cindex, correlation in enumerate(deposition.correlations):
+        if correlation.id not in paths:
+            continue
+        folder = paths[correlation.id].split("/", 1)[0].removesuffix(".zarr") + "_files"
+        for tindex, kind, name in _kept_for(correlation):
+            out.append(KeptFile(cindex, tindex, correlation.id, kind, f"{folder}/{name}"))
+    return out
+
+
 def transform_upload_paths(deposition: Deposition, archive: str) -> dict[str, str]:
     """Where each scene sits in an archive's upload, by correlation id.
 
@@ -314,14 +432,21 @@ def any_path_starts_with(files: Sequence[FileEntry], prefix: str) -> bool:
 
 
 def correlation_provenance_paths(deposition: Deposition, correlation: ImageCorrelation) -> list[str]:
-    """Upload paths (relative to the upload root) of the depositor's files kept with a correlation's scene."""
-    scenes = {f"{TRANSFORM_FOLDER}/{path}" for path in scene_paths(deposition).values()}
+    """Upload paths (relative to the upload root) of the files kept with a correlation's scene.
+
+    First what the package keeps beside the scene (:func:`kept_files`), then the depositor's own
+    files under ``correlation/`` (:func:`provenance_files`); a depositor's file at a path the package
+    writes is left out (``correlation.scene_path.taken`` reports it).
+    """
+    written = {f"{TRANSFORM_FOLDER}/{path}" for path in scene_paths(deposition).values()}
+    kept = [item.path for item in kept_files(deposition) if item.correlation_id == correlation.id]
+    written.update(item.path for item in kept_files(deposition))
     paths = [
         entry.deposit_path or entry.path
         for component, entry in provenance_files(deposition)
         if correlation.id in component.correlation_ids
     ]
-    return [path for path in dict.fromkeys(paths) if path not in scenes]
+    return kept + [path for path in dict.fromkeys(paths) if path not in written]
 
 
 def transformation_text(deposition: Deposition, correlation: ImageCorrelation) -> str:

@@ -17,6 +17,12 @@ the matrices. The first coordinate system is NGFF's suggested display space: the
 written as ``affine`` (rows = output axes, columns = input axes + 1) with the
 correlation's provenance text as ``name``.
 
+Beside each scene the renderer writes the provenance the package keeps with it, in
+``<scene stem>_files/`` (:mod:`.transform_provenance`): the BigWarp / ec-CLEM file a transform
+was imported from, byte for byte once its SHA-256 is checked, and the fiducial table of
+landmarks clicked in the program. A tool file that has gone or changed is left out here and
+blocks the export (:func:`.package.export_problems`).
+
 ``version`` is ``"0.6rc0"``, the version of the bundled schemas the scenes are validated
 against (:func:`validate_scene`, defined in :mod:`.validators` and re-exported here); the
 final 0.6 schemas must be bundled before writing ``"0.6"``.
@@ -33,6 +39,7 @@ from ..deposition import Deposition
 from ..rembi import ImageCorrelation
 from .base import ExportContext, Rendered
 from .crossrefs import scene_paths
+from .transform_provenance import kept_contents
 from .validators import validate_scene
 
 __all__ = ["NGFF_VERSION", "dumps", "ordered_systems", "render", "scene", "validate_scene"]
@@ -119,13 +126,18 @@ def render(deposition: Deposition, ctx: ExportContext) -> Rendered:
     Returns
     -------
     Rendered
-        ``{"<correlation id>.zarr/zarr.json": bytes}``; empty when no correlation has a transform.
+        ``{"<correlation id>.zarr/zarr.json": bytes}`` plus the kept files
+        (``"<correlation id>_files/<name>": bytes``) that can be written; empty when no correlation
+        has a transform.
     """
     paths = scene_paths(deposition)
     out: Rendered = {}
     for correlation in deposition.correlations:
         if correlation.id in paths:
             out[paths[correlation.id]] = dumps(scene(correlation)).encode("utf-8")
+    for content in kept_contents(deposition):  # empty unless the study is correlative
+        if content.data is not None:
+            out[content.file.relative] = content.data
     return out
 
 

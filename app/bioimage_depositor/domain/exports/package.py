@@ -9,7 +9,9 @@ Layout::
     <out>/bia/pagetab/...        the PageTab submission and its file lists (:mod:`.pagetab`)
     <out>/bia/ro-crate/...       the BIA RO-Crate (:mod:`.rocrate`)
     <out>/empiar/...             the EMPIAR deposition, one folder per component (:mod:`.empiar`)
-    <out>/correlation/...        the OME-NGFF scene of a correlative study (:mod:`.ngff`)
+    <out>/correlation/...        the OME-NGFF scene of a correlative study (:mod:`.ngff`), and beside it
+                                 (``<scene stem>_files/``) the imported BigWarp / ec-CLEM file and the
+                                 fiducial table of clicked landmarks (:mod:`.transform_provenance`)
 
 The package is complete or absent. Everything is rendered in memory first
 (renderers are pure functions), written into a hidden sibling folder
@@ -53,12 +55,15 @@ from . import empiar, ngff, pagetab, rocrate
 from .base import ACCESSION_PLACEHOLDER, ExportContext, Rendered, Renderer
 from .crossrefs import cross_references, export_scope
 from .transform_files import (
+    ROLE_FIDUCIALS,
+    ROLE_SOURCE,
     TransformFile,
     added_files,
     transform_file_problems,
     transform_files,
     with_transform_files,
 )
+from .transform_provenance import kept_file_problems
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -250,6 +255,11 @@ def _md(text: str) -> str:
     return escaped or "(unnamed)"
 
 
+def _code(text: str) -> str:
+    """A path inside a Markdown code span: backslashes are shown as typed there, so only backticks are replaced."""
+    return " ".join(text.split()).replace("`", "'") or "(unnamed)"
+
+
 def _titles(deposition: Deposition, section: str, ids: Sequence[str]) -> str:
     titles = {item.id: item.title for item in getattr(deposition, section)}
     return ", ".join(_md(titles.get(ref, ref)) for ref in ids) or "none"
@@ -295,9 +305,12 @@ def _summary(
     if any(name.startswith(MOUNT_EMPIAR + "/") for name in files):
         out.append(f"| `{MOUNT_EMPIAR}/` | EMPIAR | the deposition JSON of each component that goes to EMPIAR |")
     if any(name.startswith(MOUNT_NGFF + "/") for name in files):
+        kept = any(item.role in (ROLE_SOURCE, ROLE_FIDUCIALS) for item in registration)
         out.append(
             f"| `{MOUNT_NGFF}/` | both | OME-NGFF scene with the coordinate systems and transforms between "
-            "components; upload it with the data to both archives |"
+            "components"
+            + (", and beside it (`*_files/`) the landmark and tool files kept as provenance" if kept else "")
+            + "; upload it with the data to both archives |"
         )
     out.append(f"| `{MANIFEST}` | – | every data file with its archive, paths, size and MD5 |")
     out += ["", "## Components", ""]
@@ -307,7 +320,7 @@ def _summary(
         out.append("")
         out.append(f"- Files: {_sizes(component.files)}")
         if added.get(component.id):
-            listed = ", ".join(f"`{_md(entry.deposit_path or entry.path)}`" for entry in added[component.id])
+            listed = ", ".join(f"`{_code(entry.deposit_path or entry.path)}`" for entry in added[component.id])
             where = "its file list" if component.archive == "BIA" else "its EMPIAR upload (under `data/`)"
             out.append(f"- Registration files added to {where}: {listed} (see Correlation below)")
         renamed = sum(1 for entry in component.files if entry.deposit_path and entry.deposit_path != entry.path)
@@ -392,11 +405,24 @@ def _correlation_section(registration: Sequence[TransformFile]) -> list[str]:
         "",
     ]
     for item in registration:
-        what = "OME-NGFF 0.6 scene, written by this package" if item.generated else "your file"
         size = "" if item.entry.size_bytes is None else f", {item.entry.size_bytes:,} bytes"
-        out.append(f"- `{_md(item.path)}` ({what}{size})")
+        out.append(f"- `{_code(item.path)}` ({_role_text(item)}{size})")
     out.append("")
     return out
+
+
+def _role_text(item: TransformFile) -> str:
+    """What a registration file is, for the summary's Correlation list."""
+    if not item.generated:
+        return "your file"
+    if item.role == ROLE_SOURCE:
+        return (
+            f"the file transform {item.transform_index} was imported from, copied unchanged by this package "
+            "after checking its SHA-256"
+        )
+    if item.role == ROLE_FIDUCIALS:
+        return f"fiducial table of the landmarks of transform {item.transform_index}, written by this package"
+    return "OME-NGFF 0.6 scene, written by this package"
 
 
 def _package_notes(deposition: Deposition, ctx: ExportContext, missing: Sequence[str]) -> list[str]:
@@ -443,6 +469,8 @@ def render_package(
 
     Raises
     ------
+    ExportBlockedError
+        When a provenance file kept beside a scene cannot be written (a tool file gone or changed).
     ExportError
         When a renderer writes outside its folder or the PageTab fails its own structural check.
     """
@@ -475,6 +503,9 @@ def _render_package(
                     "The PageTab this program wrote fails its own check, so no package was written "
                     "(a program error; please report it): " + "; ".join(structure),
                 )
+    kept = kept_file_problems(deposition)  # the NGFF renderer left such files out: never a package without them
+    if kept:
+        raise ExportBlockedError(kept)
     notes = _package_notes(deposition, ctx, missing)
     registration = transform_files(deposition)
     files[MANIFEST] = _manifest(with_transform_files(deposition, registration))
@@ -539,14 +570,22 @@ def export_problems(deposition: Deposition) -> list[Problem]:
       the rules only warn about it (``component.files.missing``), since files are added on a
       later page of the wizard.
     * ``correlation.scene_path.taken``: a file of the draft sits where the package writes an
-      OME-NGFF scene (:func:`.transform_files.transform_file_problems`).
+      OME-NGFF scene or a file kept beside it (:func:`.transform_files.transform_file_problems`).
+    * ``correlation.transform.source_file.missing`` / ``.unreadable`` / ``.changed``: the BigWarp or
+      ec-CLEM file a transform was imported from cannot be copied into the package unchanged;
+      ``correlation.transform.fiducials.*``: clicked landmarks that give no fiducial table
+      (:func:`.transform_provenance.kept_file_problems`). This part reads the imported tool files,
+      so call it off the UI thread.
 
     Returns
     -------
     list of Problem
-        Errors, located at the file list or the file.
+        Errors, located at the file list, the file or the transform's field.
     """
-    return empty_file_list_problems(deposition) + transform_file_problems(deposition)
+    with export_scope(deposition):
+        return (
+            empty_file_list_problems(deposition) + transform_file_problems(deposition) + kept_file_problems(deposition)
+        )
 
 
 def empty_file_list_problems(deposition: Deposition) -> list[Problem]:

@@ -12,9 +12,15 @@ to the BIA and to EMPIAR, and so must be listed where each archive lists its fil
   ``data/correlation/…`` (its image sets' ``details`` already name that path); EMPIAR has no
   file list, so they are rows of ``MANIFEST.tsv`` for that component.
 
-A depositor's file is added only to the archives that do not already hold it. The scene's size
-and MD5 are those of the bytes this package writes; its ``source`` is empty, because it exists
-only in the package (its ``original_path`` is its path there).
+The package also keeps provenance beside each scene, in ``correlation/<scene stem>_files/``
+(:func:`.crossrefs.kept_files`, bytes from :mod:`.transform_provenance`): the BigWarp / ec-CLEM
+file a transform was imported from, copied byte for byte, and the fiducial table of landmarks
+clicked in the program. They are listed like the scene.
+
+A depositor's file is added only to the archives that do not already hold it. The size and MD5
+of a file the package writes (scene, copied tool file, fiducial table) are those of the bytes it
+writes; its ``source`` is empty, because it is uploaded from the package (its ``original_path``
+is its path there).
 
 :func:`with_transform_files` returns the deposition as the archives receive it, with these
 files appended to the components' lists; the PageTab (:func:`.pagetab.bia_part`), the RO-Crate
@@ -30,9 +36,32 @@ from dataclasses import dataclass
 from ..deposition import Deposition, FileEntry, StudyComponent
 from ..problems import Problem
 from . import ngff
-from .crossrefs import TRANSFORM_FOLDER, any_path_starts_with, provenance_files, scene_paths, scoped
+from .crossrefs import (
+    KEPT_SOURCE,
+    TRANSFORM_FOLDER,
+    any_path_starts_with,
+    kept_files,
+    provenance_files,
+    scene_paths,
+    scoped,
+)
+from .transform_provenance import kept_contents
 
-__all__ = ["TransformFile", "added_files", "transform_file_problems", "transform_files", "with_transform_files"]
+__all__ = [
+    "ROLE_FIDUCIALS",
+    "ROLE_SCENE",
+    "ROLE_SOURCE",
+    "TransformFile",
+    "added_files",
+    "transform_file_problems",
+    "transform_files",
+    "with_transform_files",
+]
+
+#: What a file the package writes is (``TransformFile.role``).
+ROLE_SCENE = "scene"
+ROLE_SOURCE = "source"
+ROLE_FIDUCIALS = "fiducials"
 
 
 @dataclass(frozen=True)
@@ -41,8 +70,10 @@ class TransformFile:
 
     correlation_ids: tuple[str, ...]
     entry: FileEntry  # as listed in the archives: path (deposited), size, MD5, source
-    generated: bool  # the NGFF scene written by this package (else a depositor's file)
-    owner: str = ""  # id of the component holding the depositor's file; "" for a generated scene
+    generated: bool  # written by this package (the NGFF scene or a kept file), else a depositor's file
+    owner: str = ""  # id of the component holding the depositor's file; "" for a generated file
+    role: str = ""  # ROLE_SCENE, ROLE_SOURCE or ROLE_FIDUCIALS for a generated file; "" for a depositor's
+    transform_index: int | None = None  # the transform a kept file belongs to (its index in the scene)
 
     @property
     def path(self) -> str:
@@ -51,34 +82,49 @@ class TransformFile:
 
 
 def transform_files(deposition: Deposition) -> list[TransformFile]:
-    """Every registration file of a correlative study: the NGFF scenes, then the depositor's files.
+    """Every registration file of a correlative study: each NGFF scene and its kept files, then the depositor's.
 
     Returns
     -------
     list of TransformFile
-        Empty for a study that is not correlative (no scene is written then).
+        Empty for a study that is not correlative (no scene is written then). A kept file that cannot
+        be written (a tool file gone or changed: :func:`.transform_provenance.kept_file_problems`) is
+        not listed; the export is blocked then.
     """
     if not deposition.correlative:
         return []
     return scoped(deposition, "transform_files", lambda: _transform_files(deposition))
 
 
+def _written(path: str, data: bytes) -> FileEntry:
+    """The file-list entry of a file the package writes: its size and the MD5 of the bytes written."""
+    return FileEntry(path=path, size_bytes=len(data), md5=hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+
 def _transform_files(deposition: Deposition) -> list[TransformFile]:
     out = []
     paths = scene_paths(deposition)
+    kept: dict[str, list[TransformFile]] = {}
+    for content in kept_contents(deposition):
+        if content.data is None:
+            continue  # kept_file_problems blocks the export; nothing stale or missing is listed
+        item = content.file
+        role = ROLE_SOURCE if item.kind == KEPT_SOURCE else ROLE_FIDUCIALS
+        kept.setdefault(item.correlation_id, []).append(
+            TransformFile(
+                (item.correlation_id,), _written(item.path, content.data), True, "", role, item.transform_index
+            )
+        )
     for correlation in deposition.correlations:
         if correlation.id not in paths:
             continue
         data = ngff.dumps(ngff.scene(correlation)).encode("utf-8")  # the bytes the NGFF renderer writes
-        entry = FileEntry(
-            path=f"{TRANSFORM_FOLDER}/{paths[correlation.id]}",
-            size_bytes=len(data),
-            md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        )
-        out.append(TransformFile((correlation.id,), entry, True))
-    scenes = {item.path for item in out}
+        scene_path = f"{TRANSFORM_FOLDER}/{paths[correlation.id]}"
+        out.append(TransformFile((correlation.id,), _written(scene_path, data), True, "", ROLE_SCENE))
+        out.extend(kept.get(correlation.id, []))
+    written = {item.path for item in out} | {item.path for item in kept_files(deposition)}
     for component, entry in provenance_files(deposition):
-        if (entry.deposit_path or entry.path) in scenes:
+        if (entry.deposit_path or entry.path) in written:
             continue  # transform_file_problems reports it
         mirror = entry.model_copy(update={"attributes": {}})
         out.append(TransformFile(tuple(component.correlation_ids), mirror, False, component.id))
@@ -154,7 +200,7 @@ def with_transform_files(deposition: Deposition, registration: Sequence[Transfor
 
 
 def transform_file_problems(deposition: Deposition) -> list[Problem]:
-    """A depositor's file at the path where the package writes a scene: the package cannot hold both.
+    """A depositor's file at a path where the package writes a scene or a kept file: it cannot hold both.
 
     Returns
     -------
@@ -165,19 +211,22 @@ def transform_file_problems(deposition: Deposition) -> list[Problem]:
         return []
     titles = {c.id: c.title for c in deposition.correlations}
     scenes = {f"{TRANSFORM_FOLDER}/{path}": key for key, path in scene_paths(deposition).items()}
+    kept = {item.path: item.correlation_id for item in kept_files(deposition)}
     problems = []
     for index, component in enumerate(deposition.components):
         if not any_path_starts_with(component.files, f"{TRANSFORM_FOLDER}/"):
             continue  # decided on the joined paths: cheap enough for the Review page to ask on every edit
         for findex, entry in enumerate(component.files):
             path = entry.deposit_path or entry.path
-            if path in scenes:
+            if path in scenes or path in kept:
+                key = scenes.get(path) or kept[path]
+                what = "the OME-NGFF scene" if path in scenes else "a provenance file beside the scene"
                 problems.append(
                     Problem(
                         "correlation.scene_path.taken",
                         ("components", index, "files", findex, "path"),
-                        f"'{path}' is where the package writes the OME-NGFF scene of "
-                        f"'{titles[scenes[path]] or scenes[path]}'; rename this file or leave it out.",
+                        f"'{path}' is where the package writes {what} of "
+                        f"'{titles[key] or key}'; rename this file or leave it out.",
                         params={"path": path},
                     )
                 )
