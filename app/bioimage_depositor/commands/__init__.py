@@ -12,7 +12,16 @@ import argparse
 import importlib
 
 #: Module names under this package, in the order their commands appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("export", "import_cmd", "probe", "preview", "transfer", "submit", "desktop")
+COMMAND_MODULES: tuple[str, ...] = (
+    "export",
+    "import_cmd",
+    "probe",
+    "preview",
+    "transfer",
+    "globus_cmd",
+    "submit",
+    "desktop",
+)
 
 
 def register_all(subparsers: argparse._SubParsersAction) -> None:

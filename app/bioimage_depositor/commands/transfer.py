@@ -33,6 +33,7 @@ from typing import TextIO
 from ..cli_errors import UsageError
 from ..domain.humanize import human_bytes, human_duration
 from ..domain.secrets import PASSWORD_ENV, SecretStore, resolve_password
+from ..domain.transfer import globus_auth
 from ..domain.transfer.engine import TransferJob
 from ..domain.transfer.ledger import Ledger, LedgerError, open_transfer_ledger
 from ..domain.transfer.plan import SourceError, check_source
@@ -195,6 +196,8 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     try:
         target = parse_target(args.target)
         password = _password(target, args.save_password)
+        if target.scheme == "globus" and globus_auth.install_stored_login() is None:
+            raise UsageError("not signed in to Globus; run 'bioimage-depositor globus login' first.")
         transport = open_transport(target.url, password)
     except TransferError as error:
         raise UsageError(str(error)) from None

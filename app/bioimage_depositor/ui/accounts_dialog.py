@@ -6,10 +6,13 @@
   given, without ever showing that folder.
 * EMPIAR: an API token made on the EMPIAR website; "Check token" asks EMPIAR
   whether it accepts it.
-* Globus: nothing to type; the browser asks when a Globus transfer starts.
-  The window says whether Globus Connect Personal is set up on this computer
-  (read from its local files, no network) and keeps the Globus identity EMPIAR
-  shares upload folders with.
+* Globus: "Sign in to Globus…" opens Globus's sign-in page in the browser;
+  the user pastes back the code Globus shows, the window exchanges it in the
+  background (:mod:`~..domain.transfer.globus_auth`), keeps the refresh token
+  in the keyring and shows who signed in. The window also says whether Globus
+  Connect Personal is set up on this computer (read from its local files, no
+  network) and keeps the Globus identity EMPIAR shares upload folders with.
+  When the program has no registered Globus client id, it says so instead.
 
 Secrets go to the keyring through the program's one
 :func:`~..domain.archives.session.shared_secret_store` and nowhere else (not the
@@ -22,10 +25,11 @@ and network call runs off the UI thread.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -55,6 +59,8 @@ from ..domain.archives.session import (
     globus_status,
     shared_secret_store,
 )
+from ..domain.transfer import globus_auth
+from ..domain.transfer.transport import TransferError
 from .background import run_in_background
 from .settings import ui_settings
 
@@ -96,6 +102,12 @@ def read_stored_secrets(login: str) -> StoredSecrets:
     return StoredSecrets(store.persistent, has_password, has_token)
 
 
+def read_globus_login() -> globus_auth.LoginStatus:
+    """The Globus sign-in, installed for Globus targets when one is stored (blocking: call in a worker)."""
+    globus_auth.install_stored_login()
+    return globus_auth.login_status()
+
+
 def error_sentence(error: BaseException, action: str) -> str:
     """What to tell the user about a failed check (never a traceback, never a secret)."""
     if isinstance(error, ArchiveError):
@@ -133,17 +145,28 @@ class AccountsDialog(QDialog):
     ----------
     servers
         Where the archives are; ``None`` reads the environment at every check (production by default).
+    globus_collections
+        GCSv5 collection ids whose data-access consent the Globus sign-in asks for (e.g. the archive's).
     """
 
     accounts_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, servers: Servers | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        servers: Servers | None = None,
+        globus_collections: Sequence[str] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accounts")
         self.setObjectName("accountsDialog")
         self._servers = servers
         self._stored: StoredSecrets | None = None
         self._checks = 0  # background checks in flight
+        self._globus_collections = tuple(globus_collections)
+        self._globus_flow: globus_auth.LoginFlow | None = None
+        self._globus_login: globus_auth.LoginStatus | None = None
 
         intro = QLabel(
             "Each archive uses its own credential. Passwords and tokens are kept in your system's keyring, never "
@@ -254,21 +277,59 @@ class AccountsDialog(QDialog):
         self.globus_status_label.setWordWrap(True)
         self.globus_status_label.setOpenExternalLinks(True)
         self.globus_status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.globus_signin_label = QLabel("Looking for a Globus sign-in…")
+        self.globus_signin_label.setWordWrap(True)
+        self.globus_signin_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.globus_sign_in_button = QPushButton("Sign in to Gl&obus…")
+        self.globus_sign_in_button.setToolTip("Open Globus's sign-in page in your web browser")
+        self.globus_sign_in_button.setEnabled(False)  # until the stored sign-in has been read
+        self.globus_sign_in_button.clicked.connect(self.start_globus_sign_in)
+        self.globus_sign_out_button = QPushButton("Sign o&ut of Globus")
+        self.globus_sign_out_button.setEnabled(False)
+        self.globus_sign_out_button.clicked.connect(self.sign_out_of_globus)
+        # shown while a sign-in waits for the code Globus displays
+        self.globus_url_label = _help("")
+        self.globus_code_edit = QLineEdit()
+        self.globus_code_edit.setAccessibleName("Globus sign-in code")
+        self.globus_code_edit.setPlaceholderText("paste the code Globus shows after you sign in")
+        self.globus_code_edit.returnPressed.connect(self.finish_globus_sign_in)
+        self.globus_finish_button = QPushButton("Fi&nish sign-in")
+        self.globus_finish_button.clicked.connect(self.finish_globus_sign_in)
+        code_row = QHBoxLayout()
+        code_row.setContentsMargins(0, 0, 0, 0)
+        code_row.addWidget(self.globus_code_edit, 1)
+        code_row.addWidget(self.globus_finish_button)
+        self.globus_code_box = QWidget()
+        code_box = QVBoxLayout(self.globus_code_box)
+        code_box.setContentsMargins(0, 0, 0, 0)
+        code_box.addWidget(self.globus_url_label)
+        code_box.addLayout(code_row)
+        self.globus_code_box.hide()
+        self.globus_signin_status = _status()
         self.globus_edit = QLineEdit()
         self.globus_edit.setPlaceholderText("name@globusid.org (optional)")
         self.globus_edit.setAccessibleName("Globus identity")
         self.globus_edit.editingFinished.connect(self._on_globus_edit_editing_finished)
         form = QFormLayout()
         form.addRow("&Globus identity", self.globus_edit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.globus_sign_in_button)
+        buttons.addWidget(self.globus_sign_out_button)
+        buttons.addStretch(1)
         box = QVBoxLayout(group)
         box.addWidget(
             _help(
-                "EMPIAR data travel with Globus. There is nothing to type in for it here: when a Globus transfer "
-                "starts, your web browser opens the Globus sign-in page, and Globus remembers that sign-in. "
-                "EMPIAR shares each entry's upload folder with the Globus identity below."
+                "EMPIAR data travel with Globus: Globus Connect Personal on this computer sends them, and the "
+                "program starts and watches the Globus transfer in your name once you sign in to Globus here. "
+                "Signing in opens Globus's page in your web browser; afterwards Globus shows a code to paste "
+                "below. EMPIAR shares each entry's upload folder with the Globus identity below."
             )
         )
         box.addWidget(self.globus_status_label)
+        box.addWidget(self.globus_signin_label)
+        box.addLayout(buttons)
+        box.addWidget(self.globus_code_box)
+        box.addWidget(self.globus_signin_status)
         box.addLayout(form)
         return group
 
@@ -286,6 +347,8 @@ class AccountsDialog(QDialog):
         run_in_background(lambda: read_stored_secrets(login), self._on_stored_read, self._on_stored_failed)
         self._start_check()
         run_in_background(globus_status, self._on_globus_read, self._on_globus_failed)
+        self._start_check()
+        run_in_background(read_globus_login, self._on_globus_login_read, self._on_globus_login_failed)
 
     @property
     def stored(self) -> StoredSecrets | None:
@@ -518,3 +581,135 @@ class AccountsDialog(QDialog):
         self._show(self.empiar_status, "The EMPIAR token is forgotten.")
         self.accounts_changed.emit()
         self.refresh()
+
+    # ------------------------------------------------------------ Globus sign-in
+
+    def _on_globus_login_read(self, status: globus_auth.LoginStatus) -> None:
+        self._end_check()
+        self._globus_login = status
+        self._show_globus_login()
+
+    def _on_globus_login_failed(self, error: BaseException) -> None:
+        self._end_check()
+        self.globus_signin_label.setText(error_sentence(error, "reading the Globus sign-in"))
+        self.globus_sign_in_button.setEnabled(globus_auth.configured_client_id() is not None)
+
+    def _show_globus_login(self) -> None:
+        status = self._globus_login
+        if status is None:
+            return
+        login = status.login
+        if login is not None:
+            kept = "in the system keyring" if status.persistent else "for this session only (no system keyring)"
+            text = f"Signed in to Globus as {login.identity.display()}. The sign-in is kept {kept}."
+        elif not status.configured:
+            text = globus_auth.NOT_CONFIGURED
+        else:
+            text = "Not signed in to Globus."
+        self.globus_signin_label.setText(text)
+        busy = self._globus_busy
+        self.globus_sign_in_button.setEnabled(status.configured and not busy)
+        self.globus_sign_in_button.setText("Sign in to Gl&obus again…" if login else "Sign in to Gl&obus…")
+        self.globus_sign_out_button.setEnabled(login is not None and not busy)
+
+    @property
+    def _globus_busy(self) -> bool:
+        return not self.globus_finish_button.isEnabled()
+
+    @property
+    def globus_login(self) -> globus_auth.LoginStatus | None:
+        """The Globus sign-in at the last look (``None`` before the first one ends)."""
+        return self._globus_login
+
+    def start_globus_sign_in(self) -> None:
+        """Open Globus's sign-in page in the browser and wait for the code it shows."""
+        try:
+            self._globus_flow = globus_auth.start_login(self._globus_collections)
+        except TransferError as error:
+            self._show(self.globus_signin_status, str(error), error=True)
+            return
+        url = self._globus_flow.authorize_url
+        opened = QDesktopServices.openUrl(QUrl(url))
+        where = "Your web browser shows" if opened else "No web browser could be opened. Open"
+        self.globus_url_label.setText(
+            f"{where} <a href='{url}'>Globus's sign-in page</a>. Sign in there, approve the access the program "
+            "asks for, then paste the code Globus shows here."
+        )
+        self.globus_code_edit.clear()
+        self.globus_code_box.show()
+        self.globus_signin_status.hide()
+        self.globus_code_edit.setFocus()
+
+    def finish_globus_sign_in(self) -> None:
+        """Exchange the pasted code for tokens in the background and keep them."""
+        flow = self._globus_flow
+        if flow is None or self._globus_busy:
+            return
+        code = self.globus_code_edit.text()
+        if not code.strip():
+            self._show(self.globus_signin_status, "Paste the code Globus shows after you sign in.", error=True)
+            self.globus_code_edit.setFocus()
+            return
+
+        def work() -> tuple[globus_auth.StoredLogin, globus_auth.LoginStatus]:
+            login = flow.finish(code)
+            return login, globus_auth.login_status()
+
+        self._set_globus_busy(True)
+        self._show(self.globus_signin_status, "Signing in to Globus…")
+        self._start_check()
+        run_in_background(work, self._on_globus_signed_in, self._on_globus_sign_in_failed)
+
+    def _set_globus_busy(self, busy: bool) -> None:
+        self.globus_finish_button.setEnabled(not busy)
+        self.globus_code_edit.setReadOnly(busy)
+        self._show_globus_login()
+
+    def _on_globus_signed_in(self, result: tuple[globus_auth.StoredLogin, globus_auth.LoginStatus]) -> None:
+        self._end_check()
+        login, status = result
+        self._globus_flow = None
+        self._globus_login = status
+        self.globus_code_edit.clear()
+        self.globus_code_box.hide()
+        self._set_globus_busy(False)
+        self.globus_signin_status.hide()
+        if login.identity.username and not self.globus_edit.text().strip():
+            # the identity EMPIAR shares folders with is the one just signed in, unless the user chose another
+            self.globus_edit.setText(login.identity.username)
+            ui_settings().setValue(GLOBUS_IDENTITY_KEY, login.identity.username)
+        self.notice_frame.setVisible(not status.persistent)
+        self.accounts_changed.emit()
+
+    def _on_globus_sign_in_failed(self, error: BaseException) -> None:
+        self._end_check()
+        self._set_globus_busy(False)
+        text = str(error) if isinstance(error, TransferError) else error_sentence(error, "signing in to Globus")
+        self._show(self.globus_signin_status, f"{text} Nothing was stored.", error=True)
+
+    def sign_out_of_globus(self) -> None:
+        """Revoke the Globus sign-in and remove it from this computer (background)."""
+        if self._globus_busy:
+            return
+
+        def work() -> tuple[globus_auth.SignOutResult, globus_auth.LoginStatus]:
+            result = globus_auth.sign_out()
+            return result, globus_auth.login_status()
+
+        self._set_globus_busy(True)
+        self._show(self.globus_signin_status, "Signing out of Globus…")
+        self._start_check()
+        run_in_background(work, self._on_globus_signed_out, self._on_globus_sign_out_failed)
+
+    def _on_globus_signed_out(self, result: tuple[globus_auth.SignOutResult, globus_auth.LoginStatus]) -> None:
+        self._end_check()
+        outcome, status = result
+        self._globus_login = status
+        self._set_globus_busy(False)
+        self._show(self.globus_signin_status, outcome.message, error=not outcome.revoked and outcome.was_signed_in)
+        self.accounts_changed.emit()
+
+    def _on_globus_sign_out_failed(self, error: BaseException) -> None:
+        self._end_check()
+        self._set_globus_busy(False)
+        self._show(self.globus_signin_status, error_sentence(error, "signing out of Globus"), error=True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from .. import APP_ID, APP_NAME, __version__
 from ..domain import vocab
 from ..domain.drafts import DraftStore
+from ..domain.transfer.globus_auth import install_stored_login
 from ..paths import resource_path
 from .background import run_in_background
 from .crash_dialog import install_excepthook
@@ -39,6 +40,7 @@ def _warm_up_vocabularies() -> None:
 def create_window(store: DraftStore) -> MainWindow:
     """Build the main window for ``store`` (tests use this without ``exec``)."""
     run_in_background(_warm_up_vocabularies)
+    run_in_background(install_stored_login)  # a stored Globus sign-in serves globus:// uploads (reads the keyring)
     return MainWindow(store)
 
 
