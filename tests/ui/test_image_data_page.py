@@ -9,6 +9,7 @@ import pytest
 import tifffile
 
 from bioimage_depositor.domain.layouts import apply_layout
+from bioimage_depositor.ui.file_table import COL_FORMAT, COL_PATH, COL_SIZE
 
 
 @pytest.fixture
@@ -63,20 +64,22 @@ def test_add_folder_fix_names_checksums_preview_and_prefill(qtbot, window, store
     good = next(entry for entry in component.files if entry.path.endswith("cell_01.ome.tif"))
     assert good.md5 == hashlib.md5((image_folder / "cell_01.ome.tif").read_bytes()).hexdigest()
 
-    row = next(i for i in range(page.model.rowCount()) if page.model.index(i, 0).data().endswith("cell_01.ome.tif"))
-    page.table.setCurrentIndex(page.model.index(row, 0))
-    qtbot.waitUntil(lambda: page.preview.pixmap() is not None and not page.preview.pixmap().isNull(), timeout=20_000)
-    row = next(i for i in range(page.model.rowCount()) if page.model.index(i, 0).data().endswith("empty.tif"))
-    page.table.setCurrentIndex(page.model.index(row, 0))
-    qtbot.waitUntil(lambda: page.preview.text().startswith("No preview"), timeout=20_000)
+    row = next(i for i in range(page.model.rowCount())
+               if page.model.index(i, COL_PATH).data().endswith("cell_01.ome.tif"))
+    page.table.setCurrentIndex(page.model.index(row, COL_PATH))
+    qtbot.waitUntil(lambda: not page.preview.picture.pixmap().isNull(), timeout=20_000)
+    row = next(i for i in range(page.model.rowCount()) if page.model.index(i, COL_PATH).data().endswith("empty.tif"))
+    page.table.setCurrentIndex(page.model.index(row, COL_PATH))
+    qtbot.waitUntil(lambda: page.preview.picture.text().startswith("No preview"), timeout=20_000)
 
     page.prefill_from_images()
     acquisition = window.session.deposition.acquisitions[0]
     assert "0.183" in acquisition.image_acquisition_parameters
     assert "Filled in" in page.status.text()
+    assert "Filled in" in page.prefill_report.text()
 
     page.filter_edit.setText("cell_01")
-    assert page.model.rowCount() == 1
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5_000)
 
     window.close_draft()
     saved = store.load(envelope.draft_id).deposition.components[0]
@@ -102,10 +105,10 @@ def test_a_100000_file_list_sorts_and_filters_without_freezing(qtbot):
     view.show()
     started = time.perf_counter()
     model.set_files(files)
-    view.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    view.sortByColumn(COL_SIZE, Qt.SortOrder.DescendingOrder)
     qtbot.wait(1)
     elapsed = time.perf_counter() - started
-    assert model.index(0, 0).data() == "run/img_099999.tif"
+    assert model.index(0, COL_PATH).data() == "run/img_099999.tif"
     model.set_filter("img_0999")
     assert model.rowCount() == 100
     started = time.perf_counter()
@@ -114,3 +117,24 @@ def test_a_100000_file_list_sorts_and_filters_without_freezing(qtbot):
     refilter = time.perf_counter() - started
     # generous guards (noisy machines); a proxy model took 13 s to sort this list
     assert elapsed < 3 and refilter < 0.5, (elapsed, refilter)
+
+
+def test_a_reopened_draft_reads_the_headers_again_quietly(qtbot, window, store, image_folder):
+    envelope = store.create("Reopened")
+    apply_layout(envelope.deposition, "single")
+    store.save(envelope)
+    window.open_draft(envelope.draft_id)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
+    window.wizard.show_page("files")
+    page = window.wizard.pages["files"]
+    page.add_paths([str(image_folder)])
+    qtbot.waitUntil(lambda: not page.busy() and len(page.model.infos) == 3, timeout=20_000)
+    window.close_draft()
+    window.open_draft(envelope.draft_id)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
+    window.wizard.show_page("files")
+    page = window.wizard.pages["files"]
+    assert not page.busy() and page.add_folder_button.isEnabled()  # nothing waits for the headers
+    qtbot.waitUntil(lambda: len(page.model.infos) == 3, timeout=20_000)
+    formats = sorted(page.model.index(row, COL_FORMAT).data() for row in range(page.model.rowCount()))
+    assert formats == ["OME-TIFF", "TIFF", "unreadable"]

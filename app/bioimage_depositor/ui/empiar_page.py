@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from ..domain.base import Model
 from ..domain.empiar_fields import EmpiarEntry, EmpiarImageSet
+from ..domain.images.prefill_apply import Location, image_set_location
 from ..domain.problems import Problem
 from .component_combo import ComponentCombo
 from .draft_session import DraftSession
@@ -18,6 +19,7 @@ from .form_spec import load_form
 from .form_view import FormView
 from .object_list import ObjectListEditor
 from .page_base import WizardPage
+from .prefill_marks import PrefillMarks
 
 
 class EmpiarPage(WizardPage):
@@ -46,6 +48,10 @@ class EmpiarPage(WizardPage):
             sets_form, lambda i: EmpiarImageSet(name=f"Image set {i + 1}"), self._set_title
         )
         self.image_sets.changed.connect(self._on_changed)
+        # Image-set fields can be filled in from the file headers (Image data page): mark them until confirmed.
+        self.prefill_marks = PrefillMarks(self.image_sets.form_view, self._marks_prefix, lambda: self.session)
+        self.image_sets.selection_changed.connect(lambda _row: self.prefill_marks.refresh())
+        self.image_sets.changed.connect(self.prefill_marks.refresh)  # sets added, removed or moved
         self.body_layout.addLayout(chooser)
         self.body_layout.addWidget(self.entry_form)
         self.body_layout.addWidget(heading)
@@ -92,7 +98,14 @@ class EmpiarPage(WizardPage):
             self.session.touch()
         self.entry_form.bind(component.empiar, ("components", index, "empiar"))
         self.image_sets.bind(component.empiar.image_sets, ("components", index, "empiar", "image_sets"))
+        self.prefill_marks.refresh()
         self.show_problems(self.session.problems)
+
+    def _marks_prefix(self) -> Location | None:
+        index, row = self.current_component(), self.image_sets.current_index()
+        if self.session is None or index is None or row < 0:
+            return None
+        return image_set_location(self.session.deposition.components[index], row)
 
     def _on_changed(self, *_args: object) -> None:
         if self.session is not None:

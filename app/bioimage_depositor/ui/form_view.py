@@ -9,10 +9,10 @@ once it has been edited or already holds a value, or after
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ..domain.base import Model
 from ..domain.problems import Location, Problem
@@ -40,6 +40,36 @@ _REF_NOUNS = {
     "analyses": "image analysis",
     "components": "study component",
 }
+
+
+class PrefilledTag(QWidget):
+    """A small "from the image files" tag under a field, with a button to confirm the value."""
+
+    confirmed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel("From the image files: please check")
+        self.label.setObjectName("prefilledTag")
+        self.label.setStyleSheet(
+            "QLabel#prefilledTag { background: rgba(38, 120, 200, 0.16); border-radius: 3px; padding: 1px 6px; }"
+        )
+        self.confirm_button = QPushButton("✓ Confirm")
+        self.confirm_button.setToolTip("The value is right: remove the mark.")
+        self.confirm_button.setAccessibleName("Confirm the value filled in from the image files")
+        self.confirm_button.clicked.connect(self.confirmed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.label)
+        layout.addWidget(self.confirm_button)
+        layout.addStretch(1)
+
+    def set_note(self, note: str) -> None:
+        """Say where the value came from (tooltip)."""
+        text = (note or "Filled in from the image files' metadata.") + " Edit it or press Confirm."
+        self.label.setToolTip(text)
+        self.setAccessibleDescription(text)
 
 
 def make_editor(spec: FieldSpec) -> Editor:
@@ -71,6 +101,7 @@ class FormView(QWidget):
     """Edits one object of the model through the fields of a page form."""
 
     changed = Signal(str)  # the field key
+    prefill_confirmed = Signal(str)  # the field key whose "from the image files" mark the user confirmed
     new_reference_requested = Signal(str)  # the refs section, e.g. "biosamples"
     invisible_removed = Signal(str)  # a sentence naming removed characters
 
@@ -84,6 +115,7 @@ class FormView(QWidget):
         self._last_problems: list[Problem] = []
         self.editors: dict[str, Editor] = {}
         self.blocks: dict[str, FieldBlock] = {}
+        self.prefilled_tags: dict[str, PrefilledTag] = {}
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -136,7 +168,39 @@ class FormView(QWidget):
                 )
         setattr(self.obj, key, editor.value())
         self.touched.add(key)
+        tag = self.prefilled_tags.get(key)
+        if tag is not None:
+            tag.hide()  # an edited value is the user's own
         self.changed.emit(key)
+
+    def set_prefilled(self, marks: Mapping[str, str]) -> None:
+        """Mark the fields whose value was filled in from the image files (key → where it came from)."""
+        for key, tag in self.prefilled_tags.items():
+            tag.setVisible(key in marks)
+        for key, note in marks.items():
+            block = self.blocks.get(key)
+            if block is None:
+                continue
+            existing = self.prefilled_tags.get(key)
+            if existing is not None:
+                tag = existing
+            else:
+                tag = PrefilledTag(block)
+                tag.confirmed.connect(lambda key=key: self._on_tag_confirmed(key))
+                layout = block.layout()
+                if isinstance(layout, QBoxLayout):
+                    layout.insertWidget(1, tag)  # right under the editor
+                self.prefilled_tags[key] = tag
+            tag.set_note(note)
+            tag.show()
+
+    def prefilled_keys(self) -> set[str]:
+        """The fields currently marked as filled in from the image files."""
+        return {key for key, tag in self.prefilled_tags.items() if not tag.isHidden()}
+
+    def _on_tag_confirmed(self, key: str) -> None:
+        self.prefilled_tags[key].hide()
+        self.prefill_confirmed.emit(key)
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Show the problems located inside the bound object under their fields."""

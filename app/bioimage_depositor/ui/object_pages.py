@@ -15,12 +15,14 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from ..domain.base import Model
 from ..domain.deposition import AnnotationSet, Deposition
+from ..domain.images.prefill_apply import Location, acquisition_location
 from ..domain.problems import Problem
 from ..domain.rembi import Biosample, ImageAcquisition, ImageAnalysis, ImageCorrelation, Specimen
 from .draft_session import DraftSession
 from .form_spec import load_form
 from .object_list import ObjectListEditor, data_id
 from .page_base import WizardPage
+from .prefill_marks import PrefillMarks
 
 #: section -> (form file, model class, component field that refers to it)
 SECTIONS: dict[str, tuple[str, type[Model], str | None]] = {
@@ -92,6 +94,11 @@ class ObjectSectionPage(ObjectListPage):
         self.editor.on_removed = self._forget_references
         self.editor.used_by_text = self._used_by_text
         self.editor.form_view.invisible_removed.connect(self._on_invisible_removed)
+        # Acquisition fields can be filled in from the images (Image data page): mark them until confirmed.
+        self.prefill_marks: PrefillMarks | None = None
+        if section == "acquisitions":
+            self.prefill_marks = PrefillMarks(self.editor.form_view, self._marks_prefix, lambda: self.session)
+            self.editor.selection_changed.connect(lambda _row: self._refresh_marks())
         self.note = QLabel()
         self.note.setObjectName("helpLabel")
         self.note.hide()
@@ -152,6 +159,15 @@ class ObjectSectionPage(ObjectListPage):
         deposition = self.session.deposition
         self.editor.form_view.set_reference_options(component_options(deposition))
         self.editor.bind(getattr(deposition, self.key), (self.key,))
+        self._refresh_marks()
+
+    def _marks_prefix(self) -> Location | None:
+        obj = self.editor.form_view.obj
+        return acquisition_location(obj) if isinstance(obj, ImageAcquisition) else None
+
+    def _refresh_marks(self) -> None:
+        if self.prefill_marks is not None:
+            self.prefill_marks.refresh()
 
     def showEvent(self, event) -> None:
         """Other pages may have added objects or components: refresh on entry."""
@@ -159,13 +175,14 @@ class ObjectSectionPage(ObjectListPage):
             row = self.editor.current_index()
             self._bind()
             self.editor.select(row)
+            self._refresh_marks()
         super().showEvent(event)
 
     def _on_editor_changed(self) -> None:
         if self.session is not None:
             self.session.touch()
+        self._refresh_marks()  # objects added, removed or moved
 
     def _on_invisible_removed(self, message: str) -> None:
         self.note.setText(message)
         self.note.show()
-

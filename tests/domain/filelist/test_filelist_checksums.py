@@ -217,8 +217,9 @@ def test_resume_after_a_killed_process(tmp_path: Path):
 
 
 def change_while_reading(monkeypatch: pytest.MonkeyPatch, victim: Path, change) -> None:
-    """Make someone else change ``victim`` right after its first chunk was read."""
+    """Make someone else change ``victim`` right after its first read (single read or first chunk)."""
     real_read = checksums._read
+    real_readinto = checksums._readinto
     victim_fds: set[int] = set()
     real_open = checksums._open
 
@@ -228,15 +229,24 @@ def change_while_reading(monkeypatch: pytest.MonkeyPatch, victim: Path, change) 
             victim_fds.add(fd)
         return fd
 
-    def reader(fd, size):
-        data = real_read(fd, size)
+    def after_read(fd):
         if fd in victim_fds:
             victim_fds.discard(fd)
             change()
+
+    def reader(fd, size):
+        data = real_read(fd, size)
+        after_read(fd)
         return data
+
+    def reader_into(stream, view):
+        count = real_readinto(stream, view)
+        after_read(stream.fileno())
+        return count
 
     monkeypatch.setattr(checksums, "_open", opener)
     monkeypatch.setattr(checksums, "_read", reader)
+    monkeypatch.setattr(checksums, "_readinto", reader_into)
 
 
 def test_file_changed_during_hashing_is_reported_not_cached(
@@ -253,6 +263,25 @@ def test_file_changed_during_hashing_is_reported_not_cached(
     assert [(p.code, p.source) for p in report.problems] == [("checksum.changed", str(victim))]
     assert str(victim) not in report.results
     assert len(cache) == len(files) - 1
+
+
+def test_small_file_changed_after_listing_is_hashed_as_it_is_now(tmp_path: Path, cache: ChecksumCache, monkeypatch):
+    victim = make(tmp_path / "small.bin", 1000)
+    changed: list[bool] = []
+
+    def append() -> None:  # once, after the single read of the listed size: the read no longer matches
+        if changed:
+            return
+        changed.append(True)
+        with open(victim, "ab") as writer:
+            writer.write(b"tail")
+        os.utime(victim, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+
+    change_while_reading(monkeypatch, victim, append)
+    report = compute_checksums([victim], cache=cache)
+    assert report.problems == []
+    assert report.results[str(victim)].md5 == hashlib.md5(victim.read_bytes()).hexdigest()
+    assert report.results[str(victim)].size == 1004
 
 
 def test_file_rewritten_in_place_during_hashing_is_reported(tmp_path: Path, cache: ChecksumCache, monkeypatch):

@@ -16,16 +16,21 @@ A file that changes while it is read (its size or modification time differs
 before and after, or it ends early) is reported and not cached: its checksum
 would describe no version of the file that exists.
 
-The chunk size is 64 KiB: measured on a 2-core VM, 1 GiB hashed in 2.0 s with
-64 KiB reads and 2.5 s with 1–8 MiB reads, and two threads with 64 KiB reads
-matched two ``md5sum`` processes, because a small buffer stays in the CPU
-cache between the read and the hash.
+Small files (up to one chunk) cost one ``open``, one ``read``, one ``fstat``
+and one ``close``, checked against the size and time listed a moment before;
+larger files are read chunk by chunk into one reused 1 MiB buffer. With few,
+large reads the threads hold the interpreter lock only between chunks, so
+hashing runs on every core at ``md5sum`` speed and neither starves the other
+threads nor the window (64 KiB reads needed the lock sixteen times as often,
+and on a busy two-core machine that made a large file take up to twice as
+long: see ``benchmarks/checksums.py``).
 """
 
 from __future__ import annotations
 
 import collections
 import hashlib
+import io
 import os
 import queue
 import stat
@@ -36,11 +41,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..deposition import FileEntry
+from . import hash_helper
 from .checksum_cache import CachedChecksum, ChecksumCache
 from .progress import Progress, ProgressCallback, Reporter
 
 #: Bytes read and hashed at a time.
-DEFAULT_CHUNK_SIZE = 64 * 1024
+DEFAULT_CHUNK_SIZE = 1024 * 1024
 #: Most worker threads used by default; more only add seeking on a hard disk.
 MAX_DEFAULT_WORKERS = 4
 # Finished checksums are written to the cache at least this often (seconds) or per this many files.
@@ -49,6 +55,8 @@ _COMMIT_FILES = 2000
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line ends
 # How often the coordinating thread collects results, commits them and reports progress (seconds).
 _POLL_S = 0.05
+#: Hash many small files in helper processes beside the large-file threads (see :mod:`.hash_helper`).
+USE_HELPER_PROCESSES = True
 # Small files are handed to workers in batches of up to this many files or bytes.
 _BATCH_FILES = 64
 _BATCH_BYTES = 1024 * 1024
@@ -154,14 +162,50 @@ def _open(path: str) -> int:
 _read = os.read
 
 
+def _readinto(stream: io.FileIO, view: memoryview) -> int:
+    """Read into ``view`` (one place for tests to watch); the interpreter lock is released while reading."""
+    return stream.readinto(view) or 0
+
+
 def _hash_file(
     task: _Task, chunk_size: int, with_sha256: bool, reporter: Reporter, progressed: list[int], slot: int
 ) -> FileChecksum:
     """Hash one file; raise :class:`_Changed`, :class:`_Stopped` or :class:`OSError`.
 
-    Plain descriptors and ``os.read`` cost a few microseconds less per file than
-    file objects, which counts over 100,000 small files; a read never asks for more
-    than the size seen at the start, and growth shows in the second ``fstat``.
+    A file no larger than one chunk is read with a single ``read`` and checked
+    against the size and modification time listed a moment ago (one ``fstat``
+    after reading): four system calls and no loop, which is what 100,000 small
+    files cost. A file that does not match its listing, and every larger file,
+    is read chunk by chunk into one reused buffer between two ``fstat`` calls.
+    """
+    if 0 < task.size <= chunk_size:
+        fd = _open(task.source)
+        try:
+            data = _read(fd, task.size + 1)  # one byte more shows a file that grew
+            after = os.fstat(fd)
+        finally:
+            os.close(fd)
+        if len(data) == task.size and (after.st_size, after.st_mtime_ns) == (task.size, task.mtime_ns):
+            progressed[slot] += len(data)
+            return FileChecksum(
+                task.source,
+                task.size,
+                task.mtime_ns,
+                hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                hashlib.sha256(data).hexdigest() if with_sha256 else None,
+            )
+        # It changed since it was listed: hash the version there is now, watching for changes while reading.
+    return _hash_chunked(task, chunk_size, with_sha256, reporter, progressed, slot)
+
+
+def _hash_chunked(
+    task: _Task, chunk_size: int, with_sha256: bool, reporter: Reporter, progressed: list[int], slot: int
+) -> FileChecksum:
+    """Hash a file chunk by chunk into a reused buffer; its size and time must not change meanwhile.
+
+    Reading into one buffer (no new ``bytes`` per chunk) and hashing it with the
+    interpreter lock released leaves the lock free almost all the time, so
+    these threads run in parallel with each other and never hold up the window.
     """
     md5 = hashlib.md5(usedforsecurity=False)
     sha = hashlib.sha256() if with_sha256 else None
@@ -169,17 +213,21 @@ def _hash_file(
     try:
         before = os.fstat(fd)
         remaining = before.st_size
-        while remaining > 0:
-            if reporter.cancelled:
-                raise _Stopped
-            chunk = _read(fd, min(chunk_size, remaining))
-            if not chunk:
-                raise _Changed  # shorter than it was a moment ago
-            md5.update(chunk)
-            if sha is not None:
-                sha.update(chunk)
-            remaining -= len(chunk)
-            progressed[slot] += len(chunk)
+        buffer = memoryview(bytearray(min(chunk_size, max(1, remaining))))
+        with io.FileIO(fd, "rb", closefd=False) as stream:
+            while remaining > 0:
+                if reporter.cancelled:
+                    raise _Stopped
+                view = buffer[: min(len(buffer), remaining)]
+                count = _readinto(stream, view)
+                if not count:
+                    raise _Changed  # shorter than it was a moment ago
+                part = view[:count]
+                md5.update(part)
+                if sha is not None:
+                    sha.update(part)
+                remaining -= count
+                progressed[slot] += count
         after = os.fstat(fd)
     finally:
         os.close(fd)
@@ -224,11 +272,18 @@ class _Job:
         self.workers = workers
         self.tasks: queue.SimpleQueue[list[_Task]] = queue.SimpleQueue()
         self.results: collections.deque[tuple[_Task, FileChecksum | BaseException]] = collections.deque()
-        # Bytes read so far by each worker, for progress inside large files; one writer per slot.
-        self.progressed = [0] * workers
+        # Bytes read so far by each worker (threads, then helpers), for progress inside large files.
+        self.progressed = [0] * (workers * 2)
         self.running = 0
         self.running_lock = threading.Lock()
         self.all_done = threading.Event()
+        self.helpers: list[hash_helper.HashHelper] = []  # running helper processes, killed on cancel
+
+    def _finished(self) -> None:
+        with self.running_lock:
+            self.running -= 1
+            if self.running == 0:
+                self.all_done.set()
 
     def work(self, slot: int) -> None:
         try:
@@ -240,26 +295,81 @@ class _Job:
                 for task in batch:
                     if self.reporter.cancelled:
                         return
-                    outcome: FileChecksum | BaseException
-                    try:
-                        outcome = _hash_file(
-                            task, self.chunk_size, self.with_sha256, self.reporter, self.progressed, slot
-                        )
-                    except BaseException as error:  # handed to the coordinating thread, which decides
-                        outcome = error
-                    self.results.append((task, outcome))
+                    self._hash_here(task, slot)
         finally:
-            with self.running_lock:
-                self.running -= 1
-                if self.running == 0:
-                    self.all_done.set()
+            self._finished()
+
+    def _hash_here(self, task: _Task, slot: int) -> None:
+        outcome: FileChecksum | BaseException
+        try:
+            outcome = _hash_file(task, self.chunk_size, self.with_sha256, self.reporter, self.progressed, slot)
+        except BaseException as error:  # handed to the coordinating thread, which decides
+            outcome = error
+        self.results.append((task, outcome))
+
+    def helper_work(self, small: Sequence[_Task], slot: int) -> None:
+        """Have a helper process hash ``small``; hash here whatever it could not (see :mod:`.hash_helper`)."""
+        try:
+            reported: set[int] = set()
+            redo: list[_Task] = []
+            try:
+                helper = hash_helper.HashHelper([(t.source, t.size, t.mtime_ns) for t in small],
+                                                sha256=self.with_sha256)
+            except OSError:
+                helper = None
+            if helper is not None:
+                with self.running_lock:
+                    self.helpers.append(helper)
+                if self.reporter.cancelled:
+                    helper.kill()
+                for result in helper.results(lambda: self.reporter.cancelled):
+                    task = small[result.position]
+                    reported.add(result.position)
+                    if result.kind == "changed":
+                        redo.append(task)  # not as listed: hashed here, watching for changes
+                        continue
+                    outcome: FileChecksum | BaseException
+                    if result.kind == "ok":
+                        outcome = FileChecksum(task.source, task.size, task.mtime_ns, result.md5, result.sha256)
+                        self.progressed[slot] += task.size
+                    else:
+                        outcome = OSError(result.errno, os.strerror(result.errno), task.source)
+                    self.results.append((task, outcome))
+            for task in redo + [task for index, task in enumerate(small) if index not in reported]:
+                if self.reporter.cancelled:
+                    return
+                self._hash_here(task, slot)
+        finally:
+            self._finished()
+
+    def _kill_helpers(self) -> None:
+        with self.running_lock:
+            helpers = list(self.helpers)
+        for helper in helpers:
+            helper.kill()
+
+    def _plan(self, todo: Sequence[_Task]) -> tuple[list[_Task], list[list[_Task]]]:
+        """(files for the threads, groups of small files for helper processes)."""
+        small = [task for task in todo if task.size <= self.chunk_size]
+        if not USE_HELPER_PROCESSES or len(small) < hash_helper.MIN_FILES or not hash_helper.available():
+            return list(todo), []
+        large = [task for task in todo if task.size > self.chunk_size]
+        # Cores not busy with large files take small ones: one helper beside large files, more without.
+        helpers = max(1, self.workers - min(self.workers, len(large)))
+        return large, [small[i::helpers] for i in range(helpers)]
 
     def run(self, todo: Sequence[_Task], cache: ChecksumCache, report: ChecksumReport, base: Progress) -> None:
-        for batch in _batches(todo):
+        threaded, helped = self._plan(todo)
+        for batch in _batches(threaded):
             self.tasks.put(batch)
         threads = [
             threading.Thread(target=self.work, args=(slot,), name=f"checksum-{slot}", daemon=True)
-            for slot in range(min(self.workers, len(todo)))
+            for slot in range(min(self.workers, len(threaded)))
+        ]
+        threads += [
+            threading.Thread(target=self.helper_work, args=(group, self.workers + slot), name=f"checksum-helper-{slot}",
+                             daemon=True)
+            for slot, group in enumerate(helped)
         ]
         self.running = len(threads)
         for thread in threads:
@@ -282,6 +392,8 @@ class _Job:
                     break
                 if workers_done:
                     break
+                if self.reporter.cancelled:
+                    self._kill_helpers()  # a helper blocked on its next line would not notice
                 if pending and (len(pending) >= _COMMIT_FILES or time.monotonic() - last_commit >= _COMMIT_INTERVAL_S):
                     cache.store(pending)
                     pending.clear()
@@ -299,6 +411,7 @@ class _Job:
         finally:
             if error is not None or finished < len(todo):
                 self.reporter.stop()
+                self._kill_helpers()
             for thread in threads:
                 thread.join()
             # Files that finished while we were stopping are kept too.

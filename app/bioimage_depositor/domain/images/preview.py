@@ -28,8 +28,8 @@ from .errors import (
     issue_from_exception,
 )
 from .model import ImageInfo
-from .preview_types import ChannelDisplay, PlaneView, PreviewImage
-from .render import auto_contrast, channel_colours, composite
+from .preview_types import ChannelDisplay, ChannelSetting, PlaneView, PreviewImage, PreviewPlanes
+from .render import auto_contrast, channel_colours, composite, value_range
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,64 @@ def _view_mrc(path: str, *, size: int, series: int, z: int | None, t: int | None
     return view
 
 
+def _checked_size(size: int) -> int:
+    if not MIN_SIZE <= int(size) <= MAX_SIZE:
+        raise PreviewError(OUT_OF_RANGE, f"The preview size must be between {MIN_SIZE} and {MAX_SIZE} pixels.")
+    return int(size)
+
+
+def read_preview_planes(
+    path: str | os.PathLike[str],
+    size: int = 512,
+    series: int = 0,
+    z: int | None = None,
+    t: int | None = None,
+    channels: Sequence[int] | None = None,
+    *,
+    max_plane_bytes: int = MAX_PLANE_BYTES,
+    cancel: CancelCheck | None = None,
+    info: ImageInfo | None = None,
+) -> PreviewPlanes:
+    """Read the planes of one view, reduced to the preview size, without compositing them.
+
+    Takes the same arguments as :func:`render_preview` and reads exactly what
+    it reads; a viewer keeps the result and calls :func:`compose_preview` each
+    time a channel's colour, contrast or visibility changes.
+
+    Returns
+    -------
+    PreviewPlanes
+        The planes with their default colours, automatic contrast and value range.
+
+    Raises
+    ------
+    PreviewError
+        The only exception: a stable ``code`` and a sentence saying why there is no picture.
+    """
+    checked = _checked_size(size)
+    text = str(path)
+    try:
+        fmt, view = _view(text, size=checked, series=int(series), z=z, t=t,
+                          channels=None if channels is None else [int(c) for c in channels],
+                          max_plane_bytes=max_plane_bytes, cancel=cancel, info=info)
+        if view.rgb is not None:
+            return PreviewPlanes(view=view, format=fmt)
+        return PreviewPlanes(
+            view=view,
+            format=fmt,
+            colours=tuple(channel_colours(len(view.planes), view.channel_colours)),
+            auto_contrast=tuple(auto_contrast(plane) for plane in view.planes),
+            value_range=tuple(value_range(plane) for plane in view.planes),
+        )
+    except ImageReadError as error:
+        raise _as_preview_error(error) from None
+    except Exception as error:  # hostile input can make any decoder raise anything
+        log.info("preview of %s failed: %r", text, error)
+        fmt_name = Path(text).suffix.lstrip(".").upper() or "image"
+        issue = issue_from_exception(error, fmt_name)
+        raise PreviewError(issue.code, issue.message) from None
+
+
 def render_preview(
     path: str | os.PathLike[str],
     size: int = 512,
@@ -169,34 +227,52 @@ def render_preview(
     PreviewError
         The only exception: a stable ``code`` and a sentence saying why there is no picture.
     """
-    if not MIN_SIZE <= int(size) <= MAX_SIZE:
-        raise PreviewError(OUT_OF_RANGE, f"The preview size must be between {MIN_SIZE} and {MAX_SIZE} pixels.")
-    text = str(path)
-    try:
-        fmt, view = _view(text, size=int(size), series=int(series), z=z, t=t,
-                          channels=None if channels is None else [int(c) for c in channels],
-                          max_plane_bytes=max_plane_bytes, cancel=cancel, info=info)
-        return _compose(view, fmt)
-    except ImageReadError as error:
-        raise _as_preview_error(error) from None
-    except Exception as error:  # hostile input can make any decoder raise anything
-        log.info("preview of %s failed: %r", text, error)
-        fmt_name = Path(text).suffix.lstrip(".").upper() or "image"
-        issue = issue_from_exception(error, fmt_name)
-        raise PreviewError(issue.code, issue.message) from None
+    planes = read_preview_planes(path, size, series, z, t, channels, max_plane_bytes=max_plane_bytes,
+                                 cancel=cancel, info=info)
+    return compose_preview(planes)
 
 
-def _compose(view: PlaneView, fmt: str) -> PreviewImage:
+def compose_preview(planes: PreviewPlanes, settings: Sequence[ChannelSetting | None] | None = None) -> PreviewImage:
+    """Composite planes read by :func:`read_preview_planes` with per-channel display settings.
+
+    Parameters
+    ----------
+    planes : PreviewPlanes
+        What :func:`read_preview_planes` returned.
+    settings : sequence of ChannelSetting or None, optional
+        One per plane, in the order of ``planes.view.channel_indices`` (missing
+        or ``None`` entries: shown, default colour, automatic contrast). Ignored
+        for RGB pictures, which are shown as stored.
+
+    Returns
+    -------
+    PreviewImage
+        The picture; ``channels`` lists the channels drawn (hidden ones are left
+        out). With every channel hidden the picture is black.
+    """
+    view = planes.view
     if view.rgb is not None:
         pixels = np.ascontiguousarray(view.rgb[..., :3], dtype=np.uint8)
         displays: tuple[ChannelDisplay, ...] = ()
     else:
-        colours = channel_colours(len(view.planes), view.channel_colours)
-        limits = [auto_contrast(plane) for plane in view.planes]
-        pixels = composite(view.planes, colours, limits)
+        chosen: list[ChannelSetting | None] = list(settings or [])
+        chosen += [None] * (len(view.planes) - len(chosen))
+        drawn: list[tuple[int, np.ndarray, tuple[int, int, int], tuple[float, float]]] = []
+        for position, plane in enumerate(view.planes):
+            setting = chosen[position] or ChannelSetting()
+            if not setting.visible:
+                continue
+            colour = setting.colour or planes.colours[position]
+            limits = setting.contrast or planes.auto_contrast[position]
+            drawn.append((position, plane, colour, limits))
+        if drawn:
+            pixels = composite([d[1] for d in drawn], [d[2] for d in drawn], [d[3] for d in drawn])
+        else:
+            height, width = view.planes[0].shape if view.planes else (1, 1)
+            pixels = np.zeros((height, width, 3), dtype=np.uint8)
         displays = tuple(
-            ChannelDisplay(index=i, name=name, colour=colour, contrast=limit)
-            for i, name, colour, limit in zip(view.channel_indices, view.channel_names, colours, limits, strict=True)
+            ChannelDisplay(index=view.channel_indices[p], name=view.channel_names[p], colour=colour, contrast=limits)
+            for p, _plane, colour, limits in drawn
         )
     return PreviewImage(
         pixels=pixels,
@@ -209,7 +285,7 @@ def _compose(view: PlaneView, fmt: str) -> PreviewImage:
         t_count=view.t_count,
         series_count=view.series_count,
         channels=displays,
-        format=fmt,
+        format=planes.format,
         notes=tuple(view.notes),
     )
 

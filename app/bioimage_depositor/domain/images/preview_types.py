@@ -96,6 +96,26 @@ class PreviewImage:
         }
 
 
+@dataclass(frozen=True)
+class ChannelSetting:
+    """How the viewer wants one channel drawn.
+
+    Attributes
+    ----------
+    visible : bool
+        Whether the channel is part of the composite.
+    colour : tuple of int, optional
+        Display colour (R, G, B); ``None`` keeps the file's or the default colour.
+    contrast : tuple of float, optional
+        Display window (low, high) in the plane's values; ``None`` means automatic
+        (the 0.1–99.9 percentiles of the plane shown).
+    """
+
+    visible: bool = True
+    colour: tuple[int, int, int] | None = None
+    contrast: tuple[float, float] | None = None
+
+
 @dataclass
 class PlaneView:
     """What a format reader hands to the compositor: reduced planes or a ready RGB picture.
@@ -119,3 +139,36 @@ class PlaneView:
     t: int | None = None
     t_count: int = 1
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class PreviewPlanes:
+    """The reduced planes of one view, kept so the picture can be composited again without reading the file.
+
+    A viewer changing a channel's colour, contrast or visibility calls
+    :func:`~.preview.compose_preview` on these instead of reading the file again.
+
+    Attributes
+    ----------
+    view : PlaneView
+        What the reader returned (planes already reduced to the preview size).
+    format : str
+        The file's format.
+    colours : tuple
+        Default display colour of each plane (the file's own where it states distinct ones).
+    auto_contrast : tuple
+        Automatic (low, high) window of each plane.
+    value_range : tuple
+        (minimum, maximum) of each reduced plane, the bounds for a manual window.
+    """
+
+    view: PlaneView
+    format: str
+    colours: tuple[tuple[int, int, int], ...] = ()
+    auto_contrast: tuple[tuple[float, float], ...] = ()
+    value_range: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def channel_count(self) -> int:
+        """How many channel planes there are (0 for an RGB picture shown as stored)."""
+        return len(self.view.planes)

@@ -161,3 +161,13 @@ def rgb_fit(rgb: np.ndarray, size: int) -> np.ndarray:
     image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), mode="RGB")
     image.thumbnail((size, size), Image.Resampling.BOX)
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def value_range(plane: np.ndarray) -> tuple[float, float]:
+    """(minimum, maximum) of the finite values of a plane, the bounds a manual contrast window can take."""
+    flat = plane.reshape(-1)
+    finite = flat[np.isfinite(flat)] if flat.dtype.kind == "f" else flat
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, lo + 0.5)
