@@ -1,6 +1,7 @@
 """Render offscreen screenshots of the program's pages from the example drafts.
 
-Usage: ``.venv/bin/python packaging/screenshots.py OUT_DIR [--dark] [--size 1280x720] [--scale 2]``
+Usage: ``.venv/bin/python packaging/screenshots.py OUT_DIR [--dark] [--size 1280x720] [--scale 2] [--guide]``
+(``--guide`` also refreshes the user guide's pictures in docs/images).
 Writes start.png, study.png, clem-<page>.png for every page of the CLEM example,
 study-problems.png, review.png, and files.png / files-prefilled-acquisition.png (the Image data
 page over generated OME-TIFFs, and the acquisition it filled in) at 1280x800. The
@@ -222,6 +223,52 @@ def correlation_shots(app: QApplication, window, store, home: str, out: Path) ->
     settle(app, window)
 
 
+def upload_shots(app: QApplication, window, home: Path, out: Path) -> None:
+    """The Upload page sending the package just exported (to a folder, slowed down so it is mid-way)."""
+    import time
+
+    from PySide6.QtCore import QUrl
+
+    window.wizard.show_page("upload")
+    panel = window.wizard.pages["upload"].panel
+    bulk = Path(panel.source_edit.text()) / "raw"
+    bulk.mkdir(exist_ok=True)
+    for index in range(4):  # something worth a progress bar next to the package's metadata
+        (bulk / f"hela_spindle_{index + 1:02d}.ome.tif").write_bytes(os.urandom(1_500_000))
+    panel.set_target(QUrl.fromLocalFile(str(home / "archive-upload-area")).toString())
+    panel.limit_spin.setValue(2)
+    panel.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (panel.last_snapshot and panel.last_snapshot.fraction > 0.3):
+        app.processEvents()
+        time.sleep(0.02)
+    window.grab().save(str(out / "upload.png"))
+    panel.controller.stop()
+    panel.controller.wait(20)
+    settle(app, window)
+
+
+#: Screenshots the user guide shows (docs/images/<name>) and the shot each is taken from.
+GUIDE_IMAGES = {
+    "start.png": "start.png",
+    "study.png": "study.png",
+    "files.png": "files.png",
+    "review.png": "review-exported.png",
+    "upload.png": "upload.png",
+    "clem-correlations.png": "clem-correlation-overlay.png",
+}
+
+
+def copy_guide_images(out: Path) -> None:
+    """Refresh docs/images from a run, so the guide always shows the program as it is."""
+    import shutil
+
+    target = ROOT / "docs" / "images"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, shot in GUIDE_IMAGES.items():
+        shutil.copyfile(out / shot, target / name)
+
+
 def main(out_dir: str, *, dark: bool = False, size: tuple[int, int] = (1280, 800)) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -260,6 +307,7 @@ def main(out_dir: str, *, dark: bool = False, size: tuple[int, int] = (1280, 800
     review.export_to(Path(home) / "exports" / "spindle-package")
     settle(app, window, lambda: review.last_checks is not None, rounds=2000)
     window.grab().save(str(out / "review-exported.png"))
+    upload_shots(app, window, Path(home), out)
 
     window.close_draft()
     settle(app, window)
@@ -298,8 +346,11 @@ if __name__ == "__main__":
     parser.add_argument("--dark", action="store_true", help="use a dark palette")
     parser.add_argument("--size", default="1280x800", help="window size, e.g. 1280x720")
     parser.add_argument("--scale", default="", help="Qt scale factor, e.g. 2 for a high-DPI screen")
+    parser.add_argument("--guide", action="store_true", help="also refresh the user guide's pictures in docs/images")
     options = parser.parse_args()
     if options.scale:
         os.environ["QT_SCALE_FACTOR"] = options.scale
     width, height = (int(v) for v in options.size.lower().split("x"))
     main(options.out, dark=options.dark, size=(width, height))
+    if options.guide:
+        copy_guide_images(Path(options.out))
