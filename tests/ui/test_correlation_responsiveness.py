@@ -38,30 +38,35 @@ def test_dragging_a_landmark_among_100_pairs_keeps_the_event_loop_ticking(qtbot,
     assert not view.visibleRegion().isEmpty() and not tab.overlay.visibleRegion().isEmpty()
     start_matrix = tab.overlay.matrix.copy()
     overlay_paints, view_paints = tab.overlay.paint_count, view.paint_count
-    start = view.to_screen(*tab.pairs.fixed[0]).toPoint()
 
     gc.collect()  # garbage of earlier tests (whole windows) is not part of the drag
     beat = Heartbeat()
     qtbot.wait(30)
     beat.longest = 0
     handling = []
+    start = view.to_screen(*tab.pairs.fixed[0]).toPoint()  # after layout and scrolling have settled
+    before = np.array(tab.pairs.fixed, dtype=float).copy()
     qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
     for step in range(1, 201):
-        offset = QPoint(round(120 * np.sin(step / 200 * np.pi)), step // 2)
+        offset = QPoint(round(40 * np.sin(step / 200 * np.pi)), step // 5)  # stays inside the image
         began = time.perf_counter()
         qtbot.mouseMove(view, start + offset)
         handling.append(time.perf_counter() - began)
         qtbot.wait(1)  # let the loop run between moves, as it does between real mouse events
-    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start + QPoint(0, 100))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start + QPoint(0, 40))
     qtbot.wait(30)
     beat.timer.stop()
 
-    moved = tab.pairs.fixed[0]
-    assert np.allclose(moved, view.to_image((start + QPoint(0, 100)).toPointF()))
+    # 100 landmarks crowd a small area, so the press may pick a neighbour of pair 0: follow the one that moved
+    changed = np.flatnonzero(np.any(~np.isclose(np.array(tab.pairs.fixed, dtype=float), before), axis=1))
+    assert len(changed) == 1, changed
+    dragged = int(changed[0])
+    moved = tab.pairs.fixed[dragged]
+    assert np.allclose(moved, view.to_image((start + QPoint(0, 40)).toPointF()))
     assert tab.overlay.paint_count - overlay_paints >= 20, "the overlay did not follow the drag"
     assert view.paint_count - view_paints >= 20
     assert not np.allclose(tab.overlay.matrix, start_matrix)
-    assert window.session.deposition.correlations[0].transforms[0].landmarks[0].fixed == list(moved)
+    assert window.session.deposition.correlations[0].transforms[0].landmarks[dragged].fixed == list(moved)
     print(
         f"\nlandmark drag, 100 pairs, 200 moves: longest event-loop stall {beat.longest} ms "
         f"(target {TARGET_MS} ms); move handling median {np.median(handling) * 1000:.2f} ms, "

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..domain.deposition import Deposition
 from ..domain.draft_errors import DraftError
-from ..domain.draft_file import DraftEnvelope, parse_draft, serialise_draft
+from ..domain.draft_file import DraftEnvelope, envelope_from_snapshot
 from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
 from ..domain.problems import Problem
@@ -111,10 +111,10 @@ class DraftSession(QObject):
             return
         self._validation_generation += 1
         generation = self._validation_generation
-        data = serialise_draft(self.envelope)
+        snapshot = self.envelope.model_dump(mode="json")  # a consistent copy; everything slow is in the worker
 
         def check() -> list[Problem]:
-            return check_deposition(parse_draft(data, "validation snapshot").deposition)
+            return check_deposition(envelope_from_snapshot(snapshot).deposition)
 
         def publish(problems: list[Problem]) -> None:
             if generation == self._validation_generation and not self._closed:  # else a newer run is coming
@@ -136,13 +136,13 @@ class DraftSession(QObject):
             return  # the running save re-checks ``_dirty`` when it finishes
         self._dirty = False
         self._in_flight = True
-        # Serialising is the only work done here; parsing and writing happen in the writer thread.
+        # Taking the snapshot is the only work done here; rebuilding, encoding and writing happen in the writer.
         self.envelope.revision = self._revision
-        data = serialise_draft(self.envelope)
+        snapshot = self.envelope.model_dump(mode="json")
         expected = self._revision
 
         def save() -> DraftEnvelope:
-            return self.store.save(parse_draft(data, "autosave snapshot"), expected_revision=expected)
+            return self.store.save(envelope_from_snapshot(snapshot), expected_revision=expected)
 
         self._set_state(SaveState.SAVING)
         self._writer.submit(save, self._on_writer_saved, self._on_writer_failed)

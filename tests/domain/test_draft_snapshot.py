@@ -1,0 +1,42 @@
+"""Snapshots taken on the UI thread and rebuilt in a worker equal the draft, file lists included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bioimage_depositor.domain.deposition import AnnotationSet, FileEntry
+from bioimage_depositor.domain.draft_file import (
+    envelope_from_snapshot,
+    parse_draft,
+    read_draft_file,
+    serialise_draft,
+)
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.draft.json"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_a_snapshot_rebuilds_the_same_envelope_as_a_save_and_load(example: Path) -> None:
+    envelope = read_draft_file(example)
+    envelope.deposition.components[0].files = [
+        FileEntry(path=f"run/frame_{i:04d}.tif", source=f"/data/run/frame_{i:04d}.tif", size_bytes=i,
+                  attributes={"treatment": "none"})
+        for i in range(2000)
+    ]
+    envelope.deposition.annotations.append(AnnotationSet(files=[FileEntry(path="labels/a.png", size_bytes=3)]))
+    rebuilt = envelope_from_snapshot(envelope.model_dump(mode="json"))
+    assert rebuilt == envelope
+    assert rebuilt == parse_draft(serialise_draft(envelope), "round trip")
+    assert serialise_draft(rebuilt) == serialise_draft(envelope)
+
+
+def test_the_snapshot_is_independent_of_later_edits() -> None:
+    envelope = read_draft_file(EXAMPLES[0])
+    snapshot = envelope.model_dump(mode="json")
+    envelope.deposition.study.title = "changed after the snapshot"
+    envelope.deposition.components[0].files.append(FileEntry(path="late.tif"))
+    rebuilt = envelope_from_snapshot(snapshot)
+    assert rebuilt.deposition.study.title != "changed after the snapshot"
+    assert all(entry.path != "late.tif" for entry in rebuilt.deposition.components[0].files)
