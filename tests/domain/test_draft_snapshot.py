@@ -40,3 +40,13 @@ def test_the_snapshot_is_independent_of_later_edits() -> None:
     rebuilt = envelope_from_snapshot(snapshot)
     assert rebuilt.deposition.study.title != "changed after the snapshot"
     assert all(entry.path != "late.tif" for entry in rebuilt.deposition.components[0].files)
+
+
+def test_schema_1_drafts_still_load_and_save_as_the_current_schema() -> None:
+    from bioimage_depositor.domain import draft_file
+
+    raw = EXAMPLES[0].read_bytes()
+    assert b'"schema_version": 1' in raw
+    envelope = parse_draft(raw, EXAMPLES[0].name)
+    assert envelope.schema_version == draft_file.SCHEMA_VERSION == 2
+    assert envelope.deposition.prefilled == [] and envelope.deposition.accessions.bia == ""

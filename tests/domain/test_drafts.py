@@ -299,7 +299,7 @@ def test_schema_too_new(store: DraftStore) -> None:
     file.write_text(json.dumps(obj), encoding="utf-8")
     with pytest.raises(DraftTooNewError) as info:
         store.load(env.draft_id)
-    assert "schema 99" in info.value.message and "reads up to 1" in info.value.message
+    assert "schema 99" in info.value.message and f"reads up to {draft_file.SCHEMA_VERSION}" in info.value.message
     assert "Update the program" in info.value.message
     # and a save from an older copy must not overwrite the newer draft
     with pytest.raises(DraftTooNewError):
@@ -470,40 +470,43 @@ def test_migration_chain_runs_in_order(monkeypatch: pytest.MonkeyPatch, store: D
     env = store.create("Old draft", titled("old"))
     calls: list[int] = []
 
-    def one_to_two(data: dict) -> dict:
+    current = draft_file.SCHEMA_VERSION
+
+    def first_step(data: dict) -> dict:
         calls.append(data["schema_version"])
         data["name"] += " +m1"
         return data
 
-    def two_to_three(data: dict) -> dict:
+    def second_step(data: dict) -> dict:
         calls.append(data["schema_version"])
         data["name"] += " +m2"
         return data
 
-    monkeypatch.setattr(draft_file, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(draft_file, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
+    monkeypatch.setattr(draft_file, "SCHEMA_VERSION", current + 2)
+    monkeypatch.setattr(draft_file, "MIGRATIONS", {current: first_step, current + 1: second_step})
     migrated = store.load(env.draft_id)
-    assert calls == [1, 2]
+    assert calls == [current, current + 1]
     assert migrated.name == "Old draft +m1 +m2"
-    assert migrated.schema_version == 3
+    assert migrated.schema_version == current + 2
     store.save(migrated)
-    assert json.loads(draft_json(store, env.draft_id).read_bytes())["schema_version"] == 3
-    # the schema-1 original is kept in the history
+    assert json.loads(draft_json(store, env.draft_id).read_bytes())["schema_version"] == current + 2
+    # the original is kept in the history
     old = store.history(env.draft_id)[0].path
-    assert json.loads(old.read_bytes())["schema_version"] == 1
+    assert json.loads(old.read_bytes())["schema_version"] == current
 
 
 def test_missing_or_failing_migration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    current = draft_file.SCHEMA_VERSION
     data = serialise_draft(DraftEnvelope(name="x"))
-    monkeypatch.setattr(draft_file, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(draft_file, "SCHEMA_VERSION", current + 1)
     monkeypatch.setattr(draft_file, "MIGRATIONS", {})
-    with pytest.raises(DraftMigrationError, match="upgraded from schema 1"):
+    with pytest.raises(DraftMigrationError, match=f"upgraded from schema {current}"):
         parse_draft(data, "x.json")
 
     def broken(data: dict) -> dict:
         raise KeyError("study")
 
-    monkeypatch.setattr(draft_file, "MIGRATIONS", {1: broken})
+    monkeypatch.setattr(draft_file, "MIGRATIONS", {current: broken})
     with pytest.raises(DraftMigrationError) as info:
         parse_draft(data, "x.json")
     assert info.value.code == "draft.migration_failed"

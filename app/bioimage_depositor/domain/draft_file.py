@@ -49,7 +49,7 @@ from .draft_errors import (
 from .text import Line
 
 DRAFT_FORMAT: Final = "bioimage-depositor-draft"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Name of the envelope file inside a draft folder and inside a ``.biodraft`` archive.
 DRAFT_FILENAME = "draft.json"
 BIODRAFT_SUFFIX = ".biodraft"
@@ -58,7 +58,16 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 #: ``MIGRATIONS[n]`` turns a schema-``n`` envelope (as parsed JSON) into schema ``n + 1``.
 #: Each step only has to change the layout; :func:`migrate` stamps the new version.
-MIGRATIONS: dict[int, Migration] = {}
+def _schema_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 only added optional fields (prefilled marks, accessions, correlation provenance).
+
+    The layout is unchanged, so nothing moves; the version step exists so that an older program
+    meeting a schema-2 draft says it was made by a newer version instead of calling it damaged.
+    """
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _schema_1_to_2}
 
 # Large enough for a deposition listing millions of files, small enough that a
 # crafted archive cannot exhaust memory.
