@@ -31,6 +31,7 @@ from types import FrameType
 from typing import TextIO
 
 from ..cli_errors import UsageError
+from ..domain.filelist.checksum_cache import open_user_cache
 from ..domain.humanize import human_bytes, human_duration
 from ..domain.secrets import PASSWORD_ENV, SecretStore, resolve_password
 from ..domain.transfer import globus_auth
@@ -203,8 +204,9 @@ def cmd_transfer(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     ledger = _open_ledger(args, source, target)
     display = _Display(args.json, sys.stdout if args.json else sys.stderr)
+    checksums = open_user_cache()
     job = TransferJob(ledger, transport, source=source, parallel=args.parallel, limit_rate=limit,
-                      progress=display.show)
+                      progress=display.show, checksums=checksums)
     resume_hint = " ".join(
         shlex.quote(part) for part in ("bioimage-depositor", "transfer", args.source, target.display)
     ) + (f" --state {shlex.quote(args.state)}" if args.state else "")
@@ -223,6 +225,8 @@ def cmd_transfer(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, previous)
         display.end()
         ledger.close()
+        if checksums is not None:
+            checksums.close()
     if args.json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
         sys.stdout.flush()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QNetworkInformation
 
+from ..domain.filelist.checksum_cache import open_user_cache
 from ..domain.secrets import SecretStore, resolve_password
 from ..domain.transfer.engine import TransferJob
 from ..domain.transfer.ledger import LedgerError, open_transfer_ledger
@@ -187,6 +188,8 @@ class TransferController(QObject):
             return
         finally:
             job.ledger.close()
+            if job.checksums is not None:
+                job.checksums.close()
             with self._lock:
                 self._job = None
         self._busy = False
@@ -219,6 +222,7 @@ class TransferController(QObject):
             parallel=request.parallel,
             limit_rate=request.limit_rate,
             progress=self.progress_changed.emit,
+            checksums=open_user_cache(),
         )
 
     # ------------------------------------------------------------ network and sleep

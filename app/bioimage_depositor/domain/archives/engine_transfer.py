@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ..filelist.checksum_cache import open_user_cache
 from ..transfer.engine import TransferJob
 from ..transfer.ledger import Ledger, PlannedFile, transfers_dir
 from ..transfer.progress import TransferSnapshot
@@ -63,6 +64,7 @@ def engine_transfer(
     url = _url_with_user(target.url, target.username)
     transport = open_transport(url, target.password or None)
     ledger = ledger_for(target)
+    checksums = open_user_cache()
     try:
         ledger.set_meta("target", target.label)
         planned = []
@@ -71,7 +73,7 @@ def engine_transfer(
             planned.append(PlannedFile(str(item.local_path), item.remote_path, info.st_size, info.st_mtime_ns,
                                        info.st_ino))
         ledger.add_files(planned)
-        job = TransferJob(ledger, transport, parallel=parallel, progress=progress, retry=retry)
+        job = TransferJob(ledger, transport, parallel=parallel, progress=progress, retry=retry, checksums=checksums)
         if on_job is not None:
             on_job(job)
         report = job.run()
@@ -79,6 +81,8 @@ def engine_transfer(
         if on_job is not None:
             on_job(None)
         ledger.close()
+        if checksums is not None:
+            checksums.close()
     if report.error_code:
         raise TransferError(report.error_code, report.message, permanent=True)
     return TransferReport(

@@ -15,6 +15,7 @@ are still keys.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -25,6 +26,8 @@ from types import TracebackType
 from typing import NamedTuple
 
 from ... import paths
+
+log = logging.getLogger(__name__)
 
 #: File name of the default cache under :func:`bioimage_depositor.paths.cache_dir`.
 CACHE_FILE_NAME = "checksums.sqlite3"
@@ -73,6 +76,15 @@ class CachedChecksum(NamedTuple):
 def default_cache_path() -> Path:
     """Where the per-user checksum cache lives."""
     return paths.cache_dir() / CACHE_FILE_NAME
+
+
+def open_user_cache() -> ChecksumCache | None:
+    """The per-user cache, or ``None`` (logged) when it cannot be opened: without it files are just hashed again."""
+    try:
+        return ChecksumCache()
+    except (OSError, sqlite3.Error) as error:
+        log.warning("the checksum cache %s could not be opened: %s", default_cache_path(), error)
+        return None
 
 
 class ChecksumCache:

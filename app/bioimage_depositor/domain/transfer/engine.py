@@ -17,8 +17,12 @@ session and takes files from a shared queue. Per file it:
    only when it is no more than the bytes this ledger may have sent (``reserved``),
    so a stranger's file of the same name is overwritten rather than appended to;
 3. hashes the part already on the server from the disk and the rest as it goes
-   out (:class:`~.hashing.StreamHasher`), writing the reservation and the
-   bytes-sent counter to the ledger *before* each chunk goes on the wire;
+   out (:class:`~.hashing.StreamHasher`), unless the checksum cache already holds
+   the digests of this version of the file (the Image data page computed them, or
+   an earlier transfer did): MD5 costs more CPU than sending on a fast link, so a
+   file is hashed once, not once per page and per target. It writes the
+   reservation and the bytes-sent counter to the ledger *before* each chunk goes
+   on the wire;
 4. retries transient errors with backoff and jitter, reset by progress, and stops
    at permanent ones: authentication and a full remote disk stop the whole job,
    other permanent errors (no permission, an unreadable local file) only that file;
@@ -50,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from ..filelist.checksum_cache import CachedChecksum, ChecksumCache
 from .hashing import HashAborted, StreamHasher
 from .ledger import (
     FAILED,
@@ -228,6 +233,10 @@ class TransferJob:
         Backoff limits for transient errors.
     sha256
         Also compute SHA-256 (MD5 is always computed).
+    checksums
+        Digests already computed for files by path, size and modification time:
+        a file found there is not hashed again, and the digests this job computes
+        are added to it. ``None`` hashes every file and records nothing.
     rng
         Source of retry jitter (seed it in tests).
     """
@@ -243,6 +252,7 @@ class TransferJob:
         progress: ProgressCallback | None = None,
         retry: RetryPolicy | None = None,
         sha256: bool = False,
+        checksums: ChecksumCache | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if parallel < 1:
@@ -254,11 +264,14 @@ class TransferJob:
         self.bucket = TokenBucket(limit_rate) if limit_rate else None
         self.retry = retry or RetryPolicy()
         self.sha256 = sha256 or bool(getattr(transport, "wants_sha256", False))
+        self.checksums = checksums
+        self._distrusted: set[int] = set()  # files whose cached digest the server contradicted: hash them
         self._rng = rng or random.Random()
         self._callback = progress
         # control: _halt wakes every wait and makes chunk hooks stop; the flags say why
         self._lock = threading.Lock()
         self._halt = threading.Event()
+        self._thread_ended = threading.Event()  # wakes the progress loop at once when a worker or the planner ends
         self._resumed = threading.Event()
         self._resumed.set()
         self._paused = False
@@ -390,9 +403,15 @@ class TransferJob:
 
     def _report_until(self, finished: Callable[[], bool]) -> None:
         """Send progress snapshots from the calling thread until ``finished()``."""
+        next_emit = time.monotonic() + REPORT_INTERVAL_S
         while not finished():
-            time.sleep(REPORT_INTERVAL_S)
-            self._emit()
+            # a worker ending wakes this at once (so a short job does not wait out the interval),
+            # but snapshots still go out at most every REPORT_INTERVAL_S
+            self._thread_ended.wait(max(0.0, next_emit - time.monotonic()))
+            self._thread_ended.clear()
+            if time.monotonic() >= next_emit:
+                self._emit()
+                next_emit = time.monotonic() + REPORT_INTERVAL_S
         self._emit()
 
     # ------------------------------------------------------------ planning
@@ -428,6 +447,7 @@ class TransferJob:
         finally:
             self._planning = False
             queue.close()
+            self._thread_ended.set()
 
     def _add_planned(self, batch: list[PlannedFile], queue: _WorkQueue) -> None:
         if not batch:
@@ -485,6 +505,7 @@ class TransferJob:
                                          permanent=True))
         finally:
             worker.drop()
+            self._thread_ended.set()
 
     def _do_file(self, worker: _Worker, file_id: int) -> bool:
         """Send one file with retries; ``False`` when it was interrupted by a pause and must be continued."""
@@ -677,7 +698,8 @@ class TransferJob:
         file_id = row.id
         handle = row.handle
         assert handle is not None
-        hasher = StreamHasher(row.local_path, row.size, start=offset, sha256=self.sha256)
+        known = self._cached_digests(row, identity)
+        hasher = None if known is not None else StreamHasher(row.local_path, row.size, start=offset, sha256=self.sha256)
         position = offset
         ledger = self.ledger
         bucket = self.bucket
@@ -705,7 +727,8 @@ class TransferJob:
                 new_reserved = min(max(row.size, end), max(end, position + ahead))
                 ledger.add_sent(file_id, new_reserved - reserved_to, new_reserved)
                 reserved_to, last_write = new_reserved, now
-            hasher.offer(position, chunk)
+            if hasher is not None:
+                hasher.offer(position, chunk)
             position = end
             with lock:
                 self._bytes_sent += size
@@ -731,9 +754,10 @@ class TransferJob:
                     ledger.update(file_id, reserved=committed)
                     raise _Stopped
                 raise TransferError("connection.lost", "The connection ended before the whole file was sent.")
-            md5, sha256 = hasher.finish()
+            md5, sha256 = known if known is not None else cast(StreamHasher, hasher).finish()
         except BaseException:
-            hasher.abort()
+            if hasher is not None:
+                hasher.abort()
             raise
         finally:
             if reserved_to > position:
@@ -741,6 +765,30 @@ class TransferJob:
                 with contextlib.suppress(Exception):
                     ledger.add_sent(file_id, position - reserved_to, 0)
         self._finish_file(session, row, item, identity, md5, sha256)
+        if known is None:
+            self._remember_digests(row, identity, md5, sha256)
+
+    def _cached_digests(self, row: FileRow, identity: tuple[int, int, int]) -> tuple[str, str | None] | None:
+        """The MD5 (and SHA-256 when wanted) the checksum cache holds for this version of the file, if any."""
+        if self.checksums is None or row.id in self._distrusted:
+            return None
+        try:
+            found = self.checksums.lookup(row.local_path, identity[0], identity[1])
+        except Exception as error:  # a damaged cache costs a re-hash, never the transfer
+            log.warning("the checksum cache could not be read (%s); hashing %s", error, row.local_path)
+            return None
+        if found is None or (self.sha256 and found.sha256 is None):
+            return None
+        return found.md5, found.sha256 if self.sha256 else None
+
+    def _remember_digests(self, row: FileRow, identity: tuple[int, int, int], md5: str, sha256: str | None) -> None:
+        """Add the digests just computed to the checksum cache, so the next page or target does not hash again."""
+        if self.checksums is None:
+            return
+        try:
+            self.checksums.store([CachedChecksum(row.local_path, identity[0], identity[1], md5, sha256, time.time())])
+        except Exception as error:
+            log.warning("the checksum of %s could not be cached: %s", row.local_path, error)
 
     def _finish_file(self, session: StreamSession, row: FileRow, item: RemoteFile,
                      identity: tuple[int, int, int], md5: str, sha256: str | None) -> None:
@@ -757,7 +805,10 @@ class TransferJob:
         checked = RemoteFile(item.remote_path, item.size, md5, sha256)
         verification = session.verify(self.ledger.row(file_id).handle or "", checked)
         if verification.checksum_matches is False:
-            self.ledger.update(file_id, handle=None, committed=0, reserved=0, state=PENDING)
+            # a cached digest may be stale (a file rewritten with its old time): the next attempt hashes
+            with self._lock:
+                self._distrusted.add(file_id)
+            self.ledger.update(file_id, md5=None, sha256=None, handle=None, committed=0, reserved=0, state=PENDING)
             self._set_done(file_id, 0)
             raise TransferError("verify.checksum", f"The server's copy of {row.remote_path} differs from the local "
                                 f"file ({verification.detail or verification.checksum_algorithm}); it is sent again.")

@@ -47,7 +47,7 @@ class StreamHasher:
         Most offered chunks kept while the hasher is behind; more are dropped and read again later.
     """
 
-    def __init__(self, path: str, size: int, *, start: int = 0, sha256: bool = False, max_buffered: int = 8) -> None:
+    def __init__(self, path: str, size: int, *, start: int = 0, sha256: bool = False, max_buffered: int = 16) -> None:
         self.path = path
         self.size = size
         self._md5 = hashlib.md5(usedforsecurity=False)
