@@ -31,7 +31,6 @@ import argparse
 import ftplib
 import hashlib
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -39,6 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+from cpu_usage import estimated_best_ratio, own_cpu, process_cpu
 from ftp_server import PASSWORD, USER, FtpServer
 
 from bioimage_depositor.domain.filelist.checksum_cache import CachedChecksum, ChecksumCache
@@ -47,33 +47,16 @@ from bioimage_depositor.domain.transfer.ftp import FtpTransport
 from bioimage_depositor.domain.transfer.ledger import Ledger
 
 MIB = 1024 * 1024
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def client_cpu() -> float:
-    """CPU seconds of this process, all threads."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds of another process (the server), from /proc; 0 where there is no /proc."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def md5_of(source: Path) -> tuple[str, float]:
     """The MD5 of ``source`` and the CPU seconds it took on its own (8 MiB reads, page cache warm)."""
-    before = client_cpu()
+    before = own_cpu()
     digest = hashlib.md5(usedforsecurity=False)
     with open(source, "rb", buffering=0) as stream:
         while block := stream.read(8 * MIB):
             digest.update(block)
-    return digest.hexdigest(), client_cpu() - before
+    return digest.hexdigest(), own_cpu() - before
 
 
 def baseline(port: int, source: Path) -> None:
@@ -121,7 +104,7 @@ def main() -> None:
                 order = list(times) if run % 2 == 0 else list(reversed(times))
                 for name in order:
                     if name == base_name:
-                        mine_before, server_before = client_cpu(), process_cpu(pid)
+                        mine_before, server_before = own_cpu(), process_cpu(pid)
                         start = time.perf_counter()
                         baseline(server.port, source)
                     else:
@@ -129,11 +112,11 @@ def main() -> None:
                         opened = time.perf_counter()
                         ledger = Ledger(work / f"ledger-{len(ledger_seconds)}.sqlite3")
                         ledger_open = time.perf_counter() - opened
-                        mine_before, server_before = client_cpu(), process_cpu(pid)
+                        mine_before, server_before = own_cpu(), process_cpu(pid)
                         start = time.perf_counter()
                         ours(server.port, source, ledger, cache if name == cached_name else None)
                     times[name].append(time.perf_counter() - start)
-                    cpu[name].append((client_cpu() - mine_before, process_cpu(pid) - server_before))
+                    cpu[name].append((own_cpu() - mine_before, process_cpu(pid) - server_before))
                     if name != base_name:
                         closed = time.perf_counter()
                         ledger.close()
@@ -155,10 +138,8 @@ def main() -> None:
               f"{statistics.median(ledger_seconds):.3f} s, longest {max(ledger_seconds):.3f} s")
         base = medians[base_name]
         base_cpu = statistics.median(c + s for c, s in cpu[base_name])
-        cores = os.cpu_count() or 1
-        floor = max(base, md5_seconds, (base_cpu + md5_seconds) / cores)
-        print(f"ratio possible with MD5 in the pass on {cores} cores (MD5 on one core; client + server + MD5 CPU "
-              f"spread over all): {base / floor:.2f}")
+        print(f"estimated best ratio with MD5 in the pass on {os.cpu_count()} cores (MD5 on one core; client, "
+              f"server and MD5 CPU spread over all): {estimated_best_ratio(base, base_cpu, md5_seconds):.2f}")
         print(f"throughput ratio ours, MD5 in the same pass / ftplib: {base / medians[fresh_name]:.2f} (target ≥ 0.9)")
         print(f"throughput ratio ours, MD5 already cached / ftplib: {base / medians[cached_name]:.2f} (target ≥ 0.9)")
 

@@ -418,19 +418,22 @@ class TusSession:
     def _pieces(
         self, source: BinaryIO, start: int, end: int, hook: ChunkHook, stop: list[bool]
     ) -> Iterator[memoryview]:
-        """Read ``source`` from ``start`` to ``end`` in pieces; hook new bytes; abort when the hook says stop."""
+        """Read ``source`` from ``start`` to ``end`` in pieces; hook new bytes; abort when the hook says stop.
+
+        Each piece is a new ``bytes`` rather than a reused buffer: the engine's hasher
+        keeps pieces it has not hashed yet, and an immutable piece it can keep as is,
+        where a reused buffer would cost it a copy of every byte.
+        """
         size = self._transport.piece_size
-        if len(self._buffer) < size:
-            self._buffer = bytearray(size)
-        view = memoryview(self._buffer)
         position = start
         while position < end:
-            filled = _read_into(source, view[: min(size, end - position)])
+            data = source.read(min(size, end - position))
+            filled = len(data)
             if filled == 0:
                 raise TransferError(
                     "local.changed", "The local file became shorter while it was being sent; it will be sent again."
                 )
-            piece = view[:filled]
+            piece = memoryview(data)
             keep_going = self._hook_new(piece, position, hook)
             yield piece
             position += filled
