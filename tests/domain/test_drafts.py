@@ -456,6 +456,19 @@ def test_conflicting_save_is_refused(store: DraftStore) -> None:
     assert store.load(env.draft_id).deposition.study.title == "from window two"
 
 
+def test_a_save_by_another_program_is_noticed_although_this_store_remembers_its_own(tmp_path: Path) -> None:
+    mine = DraftStore(tmp_path / "drafts")
+    env = mine.create("Shared")
+    mine.save(env)  # revision 2, remembered by ``mine`` without reading it back
+    other = DraftStore(tmp_path / "drafts")  # another process: its own memory
+    theirs = other.load(env.draft_id)
+    theirs.deposition.study.title = "from the other program"
+    other.save(theirs)
+    with pytest.raises(DraftConflictError):
+        mine.save(env)
+    assert mine.load(env.draft_id).deposition.study.title == "from the other program"
+
+
 def test_save_of_deleted_draft(store: DraftStore) -> None:
     env = store.create("Gone")
     store.delete(env.draft_id)
