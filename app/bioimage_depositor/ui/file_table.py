@@ -29,6 +29,7 @@ from PySide6.QtGui import QBrush, QColor, QPixmap
 
 from ..domain.deposition import FileEntry
 from ..domain.filelist.attributes import attribute_columns
+from ..domain.humanize import human_bytes
 from ..domain.images.model import ImageInfo
 
 COL_THUMBNAIL, COL_PATH, COL_DEPOSIT, COL_SIZE, COL_FORMAT, COL_DIMENSIONS, COL_MD5 = range(7)
@@ -45,18 +46,6 @@ _ROLES = frozenset(
         Qt.ItemDataRole.AccessibleTextRole,
     }
 )
-
-
-def human_size(size: int | None) -> str:
-    """A size for people: 1.5 GB."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
 
 
 def dimensions_text(info: ImageInfo | None) -> str:
@@ -381,7 +370,7 @@ class FileTableModel(QAbstractTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column == COL_SIZE:
-                return human_size(entry.size_bytes)
+                return human_bytes(entry.size_bytes)
             return self._text(file_index, column)
         info = self.infos.get(entry.source)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -53,6 +53,7 @@ from ..domain.filelist.checksums import apply_checksums, compute_checksums
 from ..domain.filelist.naming import apply_fixes, propose_fixes
 from ..domain.filelist.progress import Progress
 from ..domain.filelist.scan import ScanResult, scan_paths
+from ..domain.humanize import human_bytes
 from ..domain.images.model import ImageInfo
 from ..domain.images.prefill import Conflict, PrefillResult
 from ..domain.images.prefill_apply import (
@@ -83,7 +84,6 @@ from .file_table import (
     COL_SIZE,
     COL_THUMBNAIL,
     FileTableModel,
-    human_size,
 )
 from .gc_pause import collector_paused, freeze_survivors, thaw
 from .page_base import WizardPage
@@ -416,7 +416,7 @@ class ImageDataPage(WizardPage):
             total = sum([entry.size_bytes or 0 for entry in files])
         if hashed is None:
             hashed = sum([1 for entry in files if entry.md5])
-        self.status.setText(f"{len(files)} file(s), {human_size(total)}; checksums for {hashed}.")
+        self.status.setText(f"{len(files)} file(s), {human_bytes(total)}; checksums for {hashed}.")
 
     # ------------------------------------------------------------ background work
 
@@ -539,7 +539,7 @@ class ImageDataPage(WizardPage):
             notes.append("The scan was cancelled; what was found so far is listed.")
         self._finish(" ".join(notes))
         self.status.setText(
-            f"{' '.join(notes)} {len(component.files)} file(s), {human_size(outcome.total_bytes)} in the list."
+            f"{' '.join(notes)} {len(component.files)} file(s), {human_bytes(outcome.total_bytes)} in the list."
         )
         self._probe(outcome.sources)
 

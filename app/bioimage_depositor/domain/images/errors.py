@@ -94,16 +94,6 @@ def check_cancel(cancel: CancelCheck | None) -> None:
         raise ImageReadError(CANCELLED, "Cancelled.")
 
 
-def human_bytes(n: int | float) -> str:
-    """Render a byte count as ``"1.5 GiB"`` for messages."""
-    value = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(value) < 1024 or unit == "PiB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} PiB"  # pragma: no cover - loop always returns
-
-
 def issue_from_exception(error: BaseException, what: str) -> ImageIssue:
     """Map an unexpected library exception to an issue with a stable code.
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..humanize import human_bytes
 from .detect import MRC_MODES
-from .errors import CORRUPT, TOO_LARGE, TRAILING_DATA, TRUNCATED, UNSUPPORTED, ImageIssue, ImageReadError, human_bytes
+from .errors import CORRUPT, TOO_LARGE, TRAILING_DATA, TRUNCATED, UNSUPPORTED, ImageIssue, ImageReadError
 from .model import ImageInfo, MrcInfo, PixelSize, SeriesInfo
 
 HEADER_BYTES = 1024

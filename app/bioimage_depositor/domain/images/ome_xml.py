@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import OME_XML_INVALID, OME_XML_TOO_LARGE, ImageReadError, human_bytes
+from ..humanize import human_bytes
+from .errors import OME_XML_INVALID, OME_XML_TOO_LARGE, ImageReadError
 from .model import ChannelInfo, InstrumentInfo, PixelSize
 from .units import to_micrometres, to_nanometres
 

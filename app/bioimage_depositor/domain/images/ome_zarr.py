@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..humanize import human_bytes
 from .detect import MAX_ZARR_JSON_BYTES, zarr_attributes
 from .errors import (
     CORRUPT,
@@ -27,7 +28,6 @@ from .errors import (
     ImageIssue,
     ImageReadError,
     check_cancel,
-    human_bytes,
 )
 from .model import OME_ZARR, ChannelInfo, ImageInfo, PixelSize, SeriesInfo
 from .preview_types import PlaneView

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import TOO_LARGE, TRUNCATED, ImageIssue, ImageReadError, human_bytes
+from ..humanize import human_bytes
+from .errors import TOO_LARGE, TRUNCATED, ImageIssue, ImageReadError
 from .model import JPEG, ImageInfo, InstrumentInfo, PixelSize, SeriesInfo
 from .preview_types import PlaneView
 from .render import reduce_to, rgb_fit

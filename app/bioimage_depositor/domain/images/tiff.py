@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..humanize import human_bytes
 from .detect import Detection
 from .errors import (
     CORRUPT,
@@ -28,7 +29,6 @@ from .errors import (
     TRUNCATED,
     ImageIssue,
     ImageReadError,
-    human_bytes,
 )
 from .model import OME_TIFF, TIFF, ChannelInfo, ImageInfo, PixelSize, SeriesInfo
 from .ome_xml import MAX_OME_XML_BYTES, OmeImageMeta, read_ome_metadata

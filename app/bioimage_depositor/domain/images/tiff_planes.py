@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ..humanize import human_bytes
 from .detect import Detection
-from .errors import CORRUPT, OUT_OF_RANGE, TOO_LARGE, TRUNCATED, CancelCheck, ImageReadError, check_cancel, human_bytes
+from .errors import CORRUPT, OUT_OF_RANGE, TOO_LARGE, TRUNCATED, CancelCheck, ImageReadError, check_cancel
 from .model import ChannelInfo
 from .ome_xml import read_ome_metadata
 from .preview_types import PlaneView
