@@ -7,6 +7,12 @@ archive account is needed), from a snapshot of the draft, in the background.
 Then the archives' own validators check the package, also in the background
 (the BIA's takes seconds to minutes), and their messages join the list, each
 at the field it concerns (:mod:`.validator_messages`).
+
+What only a package can get wrong (:func:`~..domain.exports.package.export_problems`: an
+imported BigWarp / ec-CLEM file changed or gone since its import, a file where the scene goes,
+landmarks that give no fiducial table) is checked too, before any export: in the background
+whenever the page is shown and after each pause in editing while it is shown, since it reads and
+hashes the user's files. Those problems join the list at their fields like the rules' own.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import logging
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -40,6 +47,7 @@ from ..domain.exports.package import (
     context_for_draft,
     empty_file_list_problems,
     export_package,
+    export_problems,
 )
 from ..domain.exports.package_checks import PackageCheck, check_package
 from ..domain.problems import Problem
@@ -49,6 +57,31 @@ from .page_base import WizardPage
 from .validator_messages import LOCATION_ROLE, add_validator_group, field_problems, problem_item
 
 log = logging.getLogger(__name__)
+
+
+#: After an edit on the shown page, how long the page waits for a pause before checking the package files again.
+PACKAGE_CHECK_DELAY_MS = 400
+#: How long a check of the package files may run before the page says that it is checking.
+PACKAGE_CHECK_NOTE_DELAY_MS = 500
+#: The export problem the page finds on every edit itself (instant), so a background result never overrides it.
+_INSTANT_CODES = frozenset({"bia.file_list.empty"})
+
+
+def package_probe(deposition: Deposition) -> Deposition:
+    """What :func:`export_problems` reads of ``deposition``, copied in about a millisecond on the UI thread.
+
+    A full snapshot of a draft listing 100,000 files holds the window for a third of a second,
+    so the file lists are copied as lists of the same entries: the check reads only their paths,
+    and an edit made while it runs schedules a newer check whose result replaces this one. The
+    correlations (whose imported files and landmarks are read) are small and copied whole.
+    """
+    return deposition.model_copy(
+        update={
+            "correlations": [correlation.model_copy(deep=True) for correlation in deposition.correlations],
+            "components": [c.model_copy(update={"files": list(c.files)}) for c in deposition.components],
+            "annotations": [a.model_copy(update={"files": list(a.files)}) for a in deposition.annotations],
+        }
+    )
 
 
 def _escape(text: str) -> str:
@@ -80,6 +113,13 @@ class ReviewPage(WizardPage):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.body_layout.addWidget(self.summary)
+        self.package_status = QLabel()  # says when the package files are being checked, or could not be
+        self.package_status.setWordWrap(True)
+        self.package_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.package_status.setAccessibleName("Package file check")
+        self.package_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.package_status.hide()
+        self.body_layout.addWidget(self.package_status)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Problem", "Where"])
         header = self.tree.header()
@@ -120,6 +160,15 @@ class ReviewPage(WizardPage):
         self._validator_note = ""
         self._check_generation = 0
         self._problems: list[Problem] = []
+        self._exporting = False  # Export stays disabled while it runs, whatever a check meanwhile finds
+        self._rule_problems: list[Problem] = []
+        self.package_problems: list[Problem] = []  # export_problems of the last check, minus the instant ones
+        self.package_check_pending = False
+        self._package_generation = 0
+        self._package_timer = QTimer(self, singleShot=True, interval=PACKAGE_CHECK_DELAY_MS)
+        self._package_timer.timeout.connect(self.check_package_files)
+        self._package_note_timer = QTimer(self, singleShot=True, interval=PACKAGE_CHECK_NOTE_DELAY_MS)
+        self._package_note_timer.timeout.connect(self._on_package_note_timer_timeout)
 
     def load(self, session: DraftSession) -> None:
         """Show the session's deposition (and forget the export and checks of a previous draft)."""
@@ -131,20 +180,109 @@ class ReviewPage(WizardPage):
             self.export_status.setText("")
             self.check_status.setText("")
             self.problem_details.setText("")
+            self._exporting = False  # an export of the previous draft still running reports to nobody
+            self._forget_package_files()
         super().load(session)
         self.update_problems(session.problems)
+        if self.isVisible():
+            self.check_package_files()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Check the package files on entry: they may have changed on disk (in Fiji, say) or on another page."""
+        super().showEvent(event)
+        if self.session is not None:
+            self.check_package_files()
 
     def update_problems(self, problems: list[Problem]) -> None:
         """Show every problem of the deposition (this page owns none, so it is always complete).
 
-        Adds an empty BIA file list (:func:`~..domain.exports.package.empty_file_list_problems`),
-        which only the package refuses, so Export is not offered for it. (The other export check, a
-        file where a scene goes, walks every path: it is left to the export itself, which says so.)
+        Adds what only the package refuses: an empty BIA file list
+        (:func:`~..domain.exports.package.empty_file_list_problems`, instant, so found on every edit)
+        and the last background check of :func:`~..domain.exports.package.export_problems`, which is
+        made again after a pause when the page is on screen. Export is not offered while any is an error.
         """
         super().update_problems(problems)
-        if self.session is not None:
-            problems = [*problems, *empty_file_list_problems(self.session.deposition)]
-        self.show_problems(problems)
+        self._rule_problems = problems
+        self._show_all_problems()
+        if self.session is not None and self.isVisible():
+            self._package_timer.start()  # restarted by every edit: one check once the typing pauses
+
+    def _show_all_problems(self) -> None:
+        """The rules' problems, then the package's not already among them (as ``validate`` lists them)."""
+        if self.session is None:
+            return
+        shown = [*self._rule_problems, *empty_file_list_problems(self.session.deposition)]
+        known = set(shown)
+        shown += [problem for problem in self.package_problems if problem not in known]
+        self.show_problems(shown)
+
+    # ------------------------------------------------------------ package files
+
+    def check_package_files(self) -> None:
+        """Find what only a package can get wrong, in the background; an older check's result is dropped.
+
+        :func:`~..domain.exports.package.export_problems` reads and hashes each imported tool file
+        and walks every path, so it runs in a worker on :func:`package_probe` of the draft.
+        """
+        if self.session is None:
+            return
+        self._package_timer.stop()
+        self._package_generation += 1
+        generation = self._package_generation
+        self.package_check_pending = True
+        self._package_note_timer.start()  # quick checks (the usual case) never flash a note
+        probe = package_probe(self.session.deposition)
+
+        def work() -> list[Problem]:
+            return [problem for problem in export_problems(probe) if problem.code not in _INSTANT_CODES]
+
+        def done(problems: list[Problem]) -> None:
+            if generation == self._package_generation:  # else a newer check's result is coming
+                self._on_package_files_checked(problems)
+
+        def failed(error: BaseException) -> None:
+            if generation == self._package_generation:
+                self._on_package_files_check_failed(error)
+            else:
+                log.warning("an outdated check of the package files failed: %r", error)
+
+        run_in_background(work, done, failed, owner=self)
+
+    def _on_package_files_checked(self, problems: list[Problem]) -> None:
+        self._end_package_check("")
+        self.package_problems = problems
+        self._show_all_problems()
+
+    def _on_package_files_check_failed(self, error: BaseException) -> None:
+        log.error("checking the package files failed", exc_info=error)
+        reason = str(error) or type(error).__name__
+        self._end_package_check(
+            f"Could not check the package files: {reason}. Export checks them again; details are in the log."
+        )
+        self.package_problems = []  # not known now: Export itself refuses a package it cannot make
+        self._show_all_problems()
+
+    def _end_package_check(self, failure: str) -> None:
+        self.package_check_pending = False
+        self._package_note_timer.stop()
+        self._set_package_status(failure, failed=bool(failure))
+
+    def _on_package_note_timer_timeout(self) -> None:
+        if self.package_check_pending:
+            self._set_package_status("Checking the imported landmark and tool files and the package paths…")
+
+    def _set_package_status(self, text: str, *, failed: bool = False) -> None:
+        """One line under the summary; hidden when there is nothing to say, red when the check failed."""
+        self.package_status.setText(text)
+        self.package_status.setStyleSheet("color: #c62828" if failed else "")
+        self.package_status.setVisible(bool(text))
+
+    def _forget_package_files(self) -> None:
+        """Drop the previous draft's package check, and any result of it still on its way."""
+        self._package_generation += 1
+        self._package_timer.stop()
+        self._end_package_check("")
+        self.package_problems = []
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Rebuild the grouped problem list and the summary from all problems and the last validator run."""
@@ -188,6 +326,8 @@ class ReviewPage(WizardPage):
             )
             if again is not None:
                 self.tree.setCurrentItem(again)
+            else:  # fixed meanwhile (or a package check found it gone): its details go with it
+                self.problem_details.setText("")
 
     # ------------------------------------------------------------ export
 
@@ -221,6 +361,7 @@ class ReviewPage(WizardPage):
             return
         envelope = self.session.envelope
         data = serialise_draft(envelope)
+        self._exporting = True
         self.export_button.setEnabled(False)
         self.export_status.setText(f"Exporting to {target}…")
 
@@ -246,7 +387,7 @@ class ReviewPage(WizardPage):
     def _on_exported(self, outcome: tuple[ExportResult, Deposition, ExportContext]) -> None:
         result, deposition, ctx = outcome
         self.last_export = result
-        self.export_button.setEnabled(True)
+        self._end_export()
         url = QUrl.fromLocalFile(str(result.path)).toString()
         self.export_status.setText(
             f"Exported {len(result.files)} files to <a href='{url}'>{result.path}</a>. "
@@ -307,7 +448,7 @@ class ReviewPage(WizardPage):
         self.check_status.setText(f"The validators could not be run: {_escape(str(error))}")
 
     def _on_export_failed(self, error: BaseException) -> None:
-        self.export_button.setEnabled(True)
+        self._end_export()
         if isinstance(error, ExportError):
             message = str(error) or error.code
         elif isinstance(error, OSError):
@@ -316,6 +457,11 @@ class ReviewPage(WizardPage):
             log.error("export failed", exc_info=error)
             message = f"Unexpected error: {error}. Details are in the log."
         self.export_status.setText(f"<span style='color:#c62828'>Export failed: {message}</span>")
+
+    def _end_export(self) -> None:
+        """Offer Export again, unless a problem found while it ran (a package check, an edit) blocks it."""
+        self._exporting = False
+        self.export_button.setEnabled(not any(problem.blocking for problem in self._problems))
 
     def _show_summary(self, problems: list[Problem]) -> None:
         assert self.session is not None
@@ -326,7 +472,7 @@ class ReviewPage(WizardPage):
             lines.append(f"<b>{errors} problem(s) must be fixed</b> before the deposition can be exported.")
         else:
             lines.append("<b>No blocking problems.</b> The deposition can be exported.")
-        self.export_button.setEnabled(not errors)
+        self.export_button.setEnabled(not errors and not self._exporting)
         by_archive: dict[str, list[str]] = {}
         for component in deposition.components:
             files = len(component.files)
