@@ -1,44 +1,36 @@
 """The open draft: the one deposition the pages edit, saved automatically in the background.
 
 Pages change ``session.deposition`` in place and call :meth:`DraftSession.touch`.
-After a short pause the session snapshots the envelope on the UI thread (one
-:func:`~..domain.draft_file.take_snapshot`, shared by the validation and the save
-of the same edits) and rebuilds, checks and writes it in workers, so saves never
-block typing and never overtake each other. The rebuild happens once per
-snapshot, and the workers run with Python's cycle collector paused: a draft
-listing 100,000 files makes each rebuild create several hundred thousand
-objects, and the full collections they triggered held the interpreter lock, and
-so the window, for 0.4–0.6 s each. A save that fails (disk full, folder removed)
-is reported through ``save_state_changed`` and retried on the next edit; the
-in-memory draft is never discarded.
+After a short pause the session takes a snapshot of the envelope on the UI
+thread, a slice at a time (:mod:`.draft_snapshots`; one snapshot serves the
+validation and the save of the same edits), and rebuilds, checks and writes it
+in workers, so saves never block typing and never overtake each other. A save
+that fails (disk full, folder removed) is reported through
+``save_state_changed`` and retried on the next edit; the in-memory draft is
+never discarded.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..domain.deposition import Deposition
 from ..domain.draft_errors import DraftError
-from ..domain.draft_file import FILE_LIST_SECTIONS, DraftEnvelope, envelope_from_snapshot, take_snapshot
+from ..domain.draft_file import DraftEnvelope
 from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
 from ..domain.problems import Problem
 from ..domain.rules import check_deposition
 from .background import BackgroundRunner
-from .gc_pause import collector_paused, freeze_survivors
+from .draft_snapshots import DraftSnapshot, SnapshotCopier
+from .gc_pause import collector_paused
 
 log = logging.getLogger(__name__)
-
-#: File entries freed per step when a rebuilt snapshot is taken apart (about a millisecond each).
-_TEAR_DOWN_SLICE = 1000
 
 AUTOSAVE_DELAY_MS = 600
 VALIDATE_DELAY_MS = 250
@@ -51,68 +43,6 @@ class SaveState(Enum):
     PENDING = "Unsaved changes"
     SAVING = "Saving…"
     FAILED = "Not saved"
-
-
-class _Snapshot:
-    """One consistent copy of the envelope: dumped on the UI thread, rebuilt once by whichever worker needs it first.
-
-    The validation and the save of the same edits share the rebuilt envelope through :meth:`use`. The save
-    calls :meth:`release`; the last job using it then takes it apart in small steps
-    (:func:`_take_apart`), because dropping 100,000 file entries at once is one long deallocation that holds
-    the interpreter lock, and so the window, for 0.1-0.2 s.
-    """
-
-    def __init__(self, payload: dict[str, Any]) -> None:
-        self._payload = payload  # kept until the snapshot dies: a job that starts after release() rebuilds
-        self._envelope: DraftEnvelope | None = None
-        self._users = 0
-        self._released = False
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def use(self) -> Iterator[DraftEnvelope]:
-        """The rebuilt envelope, for the duration of the block (in a worker; read-only, it may be shared)."""
-        with self._lock:
-            if self._envelope is None:
-                with collector_paused():
-                    self._envelope = envelope_from_snapshot(self._payload)
-                    # Once the collector runs again its next collection would walk every object of the new
-                    # envelope (0.15-0.2 s for 100,000 files, holding the window); they are acyclic and freed
-                    # by reference counting, so they go straight to the generation it never walks.
-                    freeze_survivors()
-                self._released = False
-            self._users += 1
-            envelope = self._envelope
-        try:
-            yield envelope
-        finally:
-            del envelope
-            self._leave()
-
-    def release(self) -> None:
-        """No job needs the rebuilt envelope any more: free it once the last user is done."""
-        with self._lock:
-            self._released = True
-        self._leave(entering=False)
-
-    def _leave(self, *, entering: bool = True) -> None:
-        with self._lock:
-            if entering:
-                self._users -= 1
-            doomed = self._envelope if self._released and self._users == 0 else None
-            if doomed is not None:
-                self._envelope = None
-        if doomed is not None:
-            _take_apart(doomed)
-
-
-def _take_apart(envelope: DraftEnvelope) -> None:
-    """Free a rebuilt envelope's file lists a slice at a time, letting the UI thread run between slices."""
-    for section in FILE_LIST_SECTIONS:
-        for part in getattr(envelope.deposition, section):
-            files = part.files
-            while files:
-                del files[-_TEAR_DOWN_SLICE:]
 
 
 class DraftSession(QObject):
@@ -143,7 +73,8 @@ class DraftSession(QObject):
         self._validation_generation = 0
         self._closed = False
         self._edits = 0  # counts touch() calls, so a snapshot is reused only while nothing changed
-        self._snapshot: tuple[tuple[int, int], _Snapshot] | None = None
+        self._snapshots = SnapshotCopier(self)
+        self._save_waiting = False  # a save asked for a snapshot that is still being copied
 
     @property
     def closed(self) -> bool:
@@ -163,6 +94,7 @@ class DraftSession(QObject):
     def touch(self, *, validate_now: bool = False) -> None:
         """Record an edit: schedule validation and an autosave."""
         self._edits += 1
+        self._drop_snapshot_copy()  # it may hold entries from before this edit; the timers below ask again
         self._dirty = True
         self._set_state(SaveState.PENDING)
         self._save_timer.start()
@@ -190,8 +122,9 @@ class DraftSession(QObject):
             return
         self._validation_generation += 1
         generation = self._validation_generation
-        snapshot = self._take_snapshot()  # a consistent copy; everything slow is in the worker
+        self._request_snapshot(lambda snapshot: self._validate_in_worker(snapshot, generation))
 
+    def _validate_in_worker(self, snapshot: DraftSnapshot, generation: int) -> None:
         def check() -> list[Problem]:
             with collector_paused(), snapshot.use() as envelope:
                 return check_deposition(envelope.deposition)
@@ -212,13 +145,18 @@ class DraftSession(QObject):
             self._on_save_timer_timeout()
 
     def _on_save_timer_timeout(self) -> None:
-        if self._in_flight or not self._dirty:
+        if self._in_flight or self._save_waiting or self._closed or not self._dirty:
             return  # the running save re-checks ``_dirty`` when it finishes
-        self._dirty = False
+        self._save_waiting = True
+        self._set_state(SaveState.SAVING)
+        self._request_snapshot(self._save_in_worker)
+
+    def _save_in_worker(self, snapshot: DraftSnapshot) -> None:
+        """Write ``snapshot`` in the writer; the copy is the only work the UI thread did."""
+        self._save_waiting = False
+        self._dirty = False  # edits from now on are not in this snapshot: they mark the draft dirty again
         self._in_flight = True
-        # Taking the snapshot is the only work done here; rebuilding, encoding and writing happen in the writer.
-        snapshot = self._take_snapshot()
-        self._snapshot = None  # held by the jobs until they end; the session needs no second copy of the draft
+        self._snapshots.forget()  # held by the jobs until they end; the session keeps no second copy
         expected = self._revision
 
         def save() -> tuple[int, datetime]:
@@ -231,18 +169,19 @@ class DraftSession(QObject):
                 snapshot.release()  # the copy of the draft is freed in this worker, not on the UI thread
                 return result
 
-        self._set_state(SaveState.SAVING)
         self._writer.submit(save, self._on_writer_saved, self._on_writer_failed)
 
-    def _take_snapshot(self) -> _Snapshot:
-        """A snapshot of the envelope as it is now, reusing the last one when no edit or save came since."""
-        key = (self._edits, self._revision)
-        if self._snapshot is None or self._snapshot[0] != key:
-            self.envelope.revision = self._revision
-            with collector_paused():
-                self._snapshot = (key, _Snapshot(take_snapshot(self.envelope)))
-                freeze_survivors()  # as in _Snapshot.envelope: the copy is acyclic and short-lived
-        return self._snapshot[1]
+    def _request_snapshot(self, then: Callable[[DraftSnapshot], None]) -> None:
+        """Call ``then`` with a snapshot of the envelope as it is now (reused while no edit or save came since)."""
+        self.envelope.revision = self._revision
+        self._snapshots.request(self.envelope, (self._edits, self._revision), then)
+
+    def _drop_snapshot_copy(self) -> None:
+        """Abandon a snapshot still being copied; a save that waited for it is asked for again by its timer."""
+        self._snapshots.cancel()
+        if self._save_waiting:
+            self._save_waiting = False
+            self._set_state(SaveState.PENDING)
 
     def _on_writer_saved(self, saved: tuple[int, datetime]) -> None:
         self._in_flight = False
@@ -270,6 +209,7 @@ class DraftSession(QObject):
     def flush(self, timeout_ms: int = 10_000) -> bool:
         """Write outstanding edits and wait for them (used when closing); True if all saved."""
         self._save_timer.stop()
+        self._drop_snapshot_copy()  # the draft is saved from the live envelope below instead
         self._validator.wait_for_done(timeout_ms)
         self._writer.wait_for_done(timeout_ms)
         QCoreApplication.processEvents()  # deliver the finished save's result to this object
