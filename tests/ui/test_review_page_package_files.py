@@ -74,6 +74,8 @@ def test_a_changed_transform_file_is_listed_at_its_transform_without_exporting(q
     assert row.parent().text(0) == "Image correlation — 1 to fix, 0 to consider"
     assert not review.export_button.isEnabled() and "1 problem(s) must be fixed" in review.summary.text()
     assert review.last_export is None and review.export_status.text() == ""  # found without exporting
+    marks = {window.wizard.page_list.item(i).text() for i in range(window.wizard.page_list.count())}
+    assert "Image correlation  (1)" in marks  # the page list counts it on its page too
     review.tree.itemActivated.emit(row, 0)
     assert window.wizard.current_key() == "correlations"
 

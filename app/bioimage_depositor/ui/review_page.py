@@ -101,6 +101,7 @@ class ReviewPage(WizardPage):
     sections = ()
     problem_activated = Signal(tuple)  # the problem's location
     package_exported = Signal(str)  # the folder of a package just written (the Upload page sends it)
+    package_problems_changed = Signal()  # ``package_problems`` changed (the wizard counts them per page)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -250,7 +251,7 @@ class ReviewPage(WizardPage):
 
     def _on_package_files_checked(self, problems: list[Problem]) -> None:
         self._end_package_check("")
-        self.package_problems = problems
+        self._set_package_problems(problems)
         self._show_all_problems()
 
     def _on_package_files_check_failed(self, error: BaseException) -> None:
@@ -259,7 +260,7 @@ class ReviewPage(WizardPage):
         self._end_package_check(
             f"Could not check the package files: {reason}. Export checks them again; details are in the log."
         )
-        self.package_problems = []  # not known now: Export itself refuses a package it cannot make
+        self._set_package_problems([])  # not known now: Export itself refuses a package it cannot make
         self._show_all_problems()
 
     def _end_package_check(self, failure: str) -> None:
@@ -282,7 +283,12 @@ class ReviewPage(WizardPage):
         self._package_generation += 1
         self._package_timer.stop()
         self._end_package_check("")
-        self.package_problems = []
+        self._set_package_problems([])
+
+    def _set_package_problems(self, problems: list[Problem]) -> None:
+        if problems != self.package_problems:
+            self.package_problems = problems
+            self.package_problems_changed.emit()
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Rebuild the grouped problem list and the summary from all problems and the last validator run."""

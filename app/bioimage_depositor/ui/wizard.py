@@ -62,6 +62,7 @@ class DepositionWizard(QWidget):
         review = self.pages["review"]
         assert isinstance(review, ReviewPage)
         review.problem_activated.connect(self._on_review_problem_activated)
+        review.package_problems_changed.connect(self._refresh_page_list_marks)
         upload = self.pages["upload"]
         assert isinstance(upload, UploadPage)
         review.package_exported.connect(upload.offer_package)
@@ -138,11 +139,16 @@ class DepositionWizard(QWidget):
     def _refresh_page_list_marks(self) -> None:
         if self.session is None:
             return
+        review = self.pages["review"]
+        assert isinstance(review, ReviewPage)
+        # the package's own problems (a changed transform file...) count on the page of their field too
+        known = set(self.session.problems)
+        problems = [*self.session.problems, *(p for p in review.package_problems if p not in known)]
         for row in range(self.page_list.count()):
             item = self.page_list.item(row)
             key = item.data(Qt.ItemDataRole.UserRole)
             page = self.pages[key]
-            errors = sum(p.blocking for p in page.own_problems(self.session.problems))
+            errors = sum(p.blocking for p in page.own_problems(problems))
             title = next(spec.title for spec in flow.ALL_PAGES if spec.key == key)
             item.setText(f"{title}  ({errors})" if errors else title)
             item.setToolTip(f"{errors} problem(s) to fix on this page" if errors else "Nothing to fix here")
