@@ -4,6 +4,11 @@ Every subcommand reports bad input in one clear line and a documented exit code
 (0 success, 1 the draft has problems, 2 the input could not be used) and never
 shows a traceback: unexpected failures are logged to the log folder and
 summarised on stderr with the log's path.
+
+Start-up stays fast because building the parser imports nothing heavy: the
+domain modules (pydantic models, numpy, image readers, HTTP clients) are
+imported inside the handler that needs them, so ``--version``, ``--help`` and a
+command's ``--help`` answer at once and each command pays only for its own imports.
 """
 
 from __future__ import annotations
@@ -14,18 +19,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from . import __version__
 from .cli_errors import UsageError
 from .commands import register_all
 from .domain.draft_errors import DraftDamagedError, DraftError
-from .domain.draft_file import read_draft_file
-from .domain.drafts import DraftStore
-from .domain.exports.package import export_problems
-from .domain.problems import Problem
-from .domain.rules import check_deposition
-from .logs import setup_logging
+
+if TYPE_CHECKING:
+    from .domain.draft_file import DraftEnvelope
+    from .domain.drafts import DraftStore
+    from .domain.problems import Problem
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 
 def _store(args: argparse.Namespace) -> DraftStore:
+    from .domain.drafts import DraftStore
+
     return DraftStore(Path(args.drafts_dir)) if args.drafts_dir else DraftStore()
 
 
@@ -47,7 +52,9 @@ def _print_json(data: object, stream: TextIO | None = None) -> None:
 # ------------------------------------------------------------------ validate
 
 
-def _load_for_validation(target: str, args: argparse.Namespace):
+def _load_for_validation(target: str, args: argparse.Namespace) -> tuple[DraftEnvelope, str]:
+    from .domain.draft_file import read_draft_file
+
     path = Path(target)
     if path.exists():
         return read_draft_file(path), str(path)
@@ -78,6 +85,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     file where a scene goes, an imported landmark file that has gone or changed) is what the
     Review page and ``export`` refuse, so a headless user learns of it before exporting.
     """
+    from .domain.exports.package import export_problems
+    from .domain.rules import check_deposition
+
     try:
         envelope, label = _load_for_validation(args.draft, args)
     except (DraftError, UsageError) as error:
@@ -146,6 +156,8 @@ def cmd_drafts_list(args: argparse.Namespace) -> int:
 
 def cmd_drafts_show(args: argparse.Namespace) -> int:
     """Show one draft: its identity, content summary and problem count."""
+    from .domain.rules import check_deposition
+
     store = _store(args)
     envelope = store.load(args.draft)
     if args.json:
@@ -261,6 +273,25 @@ def cmd_open_wizard(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
+class _ShowVersion(argparse.Action):
+    """``--version``: like argparse's own action, but the version is looked up only when asked for.
+
+    Reading the installed package's metadata costs more than building the whole parser.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        help_text = help or "show program's version number and exit"
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help_text)
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
+    ) -> None:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, exposed for tests and shell-completion tools."""
     parser = argparse.ArgumentParser(
@@ -268,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prepare and deposit imaging data to the BioImage Archive and EMPIAR. "
         "With no command, opens the deposition wizard.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_ShowVersion)
     parser.add_argument(
         "--drafts-dir", metavar="DIR", help="use this folder as the draft store (default: your data folder)"
     )
@@ -320,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = build_parser().parse_args(argv)
+    from .logs import setup_logging  # here, not at the top: --help and --version never need the log folder
+
     log_path = setup_logging()
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", cmd_open_wizard)
     try:

@@ -23,6 +23,7 @@ nothing per run, which keeps dozens of kill-and-resume runs fast.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -71,7 +72,17 @@ def _child(job: dict, go: int) -> None:
         os._exit(code)
 
 
+#: What a submission run imports; ``submit`` imports it only when it runs, so the server does it up front.
+PRELOAD = (
+    "bioimage_depositor.domain.archives.engine_transfer",
+    "bioimage_depositor.domain.archives.session",
+    "bioimage_depositor.domain.exports.package",
+)
+
+
 def serve() -> int:
+    for name in PRELOAD:  # once here, not in every forked child
+        importlib.import_module(name)
     for line in sys.stdin:
         job = json.loads(line)
         go_read, go_write = os.pipe()

@@ -10,16 +10,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cli_errors import UsageError
 from ..domain.draft_errors import DraftError
-from ..domain.draft_file import DraftEnvelope, read_draft_file
-from ..domain.drafts import DraftStore
-from ..domain.exports.check_locations import LocatedCheck, locate_checks
-from ..domain.exports.package import ExportBlockedError, ExportError, context_for_draft, export_package
-from ..domain.exports.package_checks import check_package
-from ..domain.identifiers import IdentifierError, parse_accession
 from ..domain.problems import format_location
+
+if TYPE_CHECKING:  # the domain modules are imported when the command runs, not when --help is built
+    from ..domain.draft_file import DraftEnvelope
+    from ..domain.exports.check_locations import LocatedCheck
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -39,6 +38,9 @@ def load_draft(target: str, drafts_dir: str | None) -> tuple[DraftEnvelope, str]
     DraftError
         When the draft cannot be read.
     """
+    from ..domain.draft_file import read_draft_file
+    from ..domain.drafts import DraftStore
+
     path = Path(target)
     if path.exists():
         return read_draft_file(path), str(path)
@@ -50,6 +52,8 @@ def load_draft(target: str, drafts_dir: str | None) -> tuple[DraftEnvelope, str]
 
 
 def _accession(value: str, archive: str) -> str:
+    from ..domain.identifiers import IdentifierError, parse_accession
+
     try:
         found, accession = parse_accession(value)
     except IdentifierError as error:
@@ -95,6 +99,10 @@ def _fail(args: argparse.Namespace, code: str, message: str, problems: list[dict
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a draft as a deposition package folder."""
+    from ..domain.exports.check_locations import locate_checks
+    from ..domain.exports.package import ExportBlockedError, ExportError, context_for_draft, export_package
+    from ..domain.exports.package_checks import check_package
+
     try:
         envelope, label = load_draft(args.draft, args.drafts_dir)
         bia = _accession(args.bia_accession, "BioStudies") if args.bia_accession else None

@@ -17,12 +17,17 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..cli_errors import UsageError
-from ..domain.transfer import globus_auth
-from ..domain.transfer.globus_auth import GlobusLoginError
+
+if TYPE_CHECKING:  # the Globus SDK is imported when an action runs, not when --help is built
+    from ..domain.transfer.globus_auth import GlobusLoginError
 
 EXIT_OK, EXIT_NOT_SIGNED_IN, EXIT_UNUSABLE = 0, 1, 2
+#: ``globus_auth.CLIENT_ID_ENV``, named in --help; spelled out here so --help does not import the Globus SDK
+#: (tests/test_cli_startup.py checks that the two agree).
+CLIENT_ID_ENV = "BIOIMAGE_DEPOSITOR_GLOBUS_CLIENT_ID"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="sign in to Globus (for globus:// transfers and EMPIAR), sign out, or show the sign-in",
         description="Sign in to Globus as this program, so globus:// transfers can start and watch Globus "
         "tasks. 'login' prints an address to open in any browser and reads the code Globus then shows. "
-        f"The program's Globus client id comes from {globus_auth.CLIENT_ID_ENV}.",
+        f"The program's Globus client id comes from {CLIENT_ID_ENV}.",
     )
     actions = parser.add_subparsers(dest="globus_action", metavar="ACTION", required=True)
     login = actions.add_parser("login", help="sign in: open the printed address, then paste the code shown")
@@ -60,6 +65,9 @@ def _fail(error: GlobusLoginError) -> int:
 
 def cmd_globus_login(args: argparse.Namespace) -> int:
     """Print the authorize address, read the code from stdin, keep the sign-in."""
+    from ..domain.transfer import globus_auth
+    from ..domain.transfer.globus_auth import GlobusLoginError
+
     try:
         flow = globus_auth.start_login(args.collection)
     except GlobusLoginError as error:
@@ -95,6 +103,8 @@ def cmd_globus_login(args: argparse.Namespace) -> int:
 
 def cmd_globus_logout(args: argparse.Namespace) -> int:
     """Revoke and remove the stored sign-in."""
+    from ..domain.transfer import globus_auth
+
     result = globus_auth.sign_out()
     print(result.message)
     return EXIT_OK
@@ -102,6 +112,8 @@ def cmd_globus_logout(args: argparse.Namespace) -> int:
 
 def cmd_globus_status(args: argparse.Namespace) -> int:
     """Say who is signed in, whether a client id is configured and where the sign-in is kept."""
+    from ..domain.transfer import globus_auth
+
     status = globus_auth.login_status()
     login = status.login
     if args.json:

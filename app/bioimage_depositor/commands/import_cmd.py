@@ -13,12 +13,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cli_errors import UsageError
-from ..domain.atomic_io import atomic_write_bytes
-from ..domain.draft_file import DraftEnvelope, serialise_draft
-from ..domain.drafts import DraftStore
-from ..domain.imports.pagetab_import import ImportResult, PageTabImportError, import_pagetab
+
+if TYPE_CHECKING:  # the domain modules are imported when the command runs, not when --help is built
+    from ..domain.imports.pagetab_import import ImportResult
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
 
@@ -60,6 +60,11 @@ def _print_report(result: ImportResult, written: list[str]) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a PageTab submission into a new draft."""
+    from ..domain.atomic_io import atomic_write_bytes
+    from ..domain.draft_file import DraftEnvelope, serialise_draft
+    from ..domain.drafts import DraftStore
+    from ..domain.imports.pagetab_import import PageTabImportError, import_pagetab
+
     if not args.out and args.into_store is None:
         print("bioimage-depositor: say where the draft goes: --out FILE and/or --into-store [NAME].", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -14,10 +14,11 @@ import logging
 from pathlib import Path
 
 from ..cli_errors import UsageError
-from ..domain.images import PreviewError, render_preview, save_png
-from ..domain.images.preview import MAX_SIZE, MIN_SIZE
 
 EXIT_OK = 0
+#: ``domain.images.preview``'s size limits, named in --help; spelled out here so --help does not import
+#: numpy and the image readers (tests/test_cli_startup.py checks that the two agree).
+MIN_SIZE, MAX_SIZE = 16, 4096
 
 
 def _channels(text: str) -> list[int]:
@@ -49,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """Render and save the preview; unreadable files exit 2 with one line."""
+    from ..domain.images import PreviewError, render_preview, save_png
+
     logging.captureWarnings(True)
     source = Path(args.file)
     if not source.exists():

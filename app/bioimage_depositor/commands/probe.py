@@ -16,9 +16,10 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..domain.images import ImageInfo, SeriesInfo, probe
-from ..domain.images.errors import NOT_FOUND
+if TYPE_CHECKING:  # the image readers (numpy, tifffile...) are imported when the command runs
+    from ..domain.images import ImageInfo, SeriesInfo
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -116,6 +117,9 @@ def _print_block(info: ImageInfo) -> None:
 
 def cmd_probe(args: argparse.Namespace) -> int:
     """Probe every file given; see the module docstring for exit codes."""
+    from ..domain.images import probe
+    from ..domain.images.errors import NOT_FOUND
+
     logging.captureWarnings(True)  # library warnings go to the log file, not the terminal
     infos = [probe(Path(name)) for name in args.files]
     missing = any(info.error is not None and info.error.code == NOT_FOUND for info in infos)

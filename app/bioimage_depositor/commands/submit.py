@@ -36,32 +36,24 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cli_errors import UsageError
-from ..domain.archives import empiar_client
-from ..domain.archives.empiar_submission import EmpiarOptions, Grant
-from ..domain.archives.engine_transfer import engine_transfer
-from ..domain.archives.errors import ArchiveError
-from ..domain.archives.journal import Observer, StepEvent
-from ..domain.archives.session import (
-    BIA_LOGIN_ENV,
-    RunSettings,
-    Servers,
-    SubmissionRun,
-    bia_login_from_environment,
-)
-from ..domain.archives.session import bia_credentials as _bia_credentials
-from ..domain.archives.session import empiar_token as _empiar_token
-from ..domain.archives.state import SubmissionRecord
-from ..domain.archives.uploads import TransferFn, TransferReport, TransferTarget, UploadItem
 from ..domain.draft_errors import DraftError
-from ..domain.draft_file import DraftEnvelope
-from ..domain.exports.package import ExportBlockedError, ExportError
-from ..domain.transfer.transport import TransferError
 from .export import load_draft
 
+if TYPE_CHECKING:  # the archives' clients (requests, pydantic models) are imported when the command runs
+    from ..domain.archives.empiar_submission import EmpiarOptions, Grant
+    from ..domain.archives.journal import Observer, StepEvent
+    from ..domain.archives.state import SubmissionRecord
+    from ..domain.archives.uploads import TransferFn, TransferReport, TransferTarget, UploadItem
+    from ..domain.draft_file import DraftEnvelope
+    from ..domain.transfer.transport import TransferError
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_LATER = 0, 1, 2, 3
+#: ``archives.session.BIA_LOGIN_ENV``, named in --help; spelled out here so --help does not import the
+#: archives' clients (tests/test_cli_startup.py checks that the two agree).
+BIA_LOGIN_ENV = "BIOIMAGE_DEPOSITOR_BIA_LOGIN"
 
 #: Error codes that mean the user must fix an input, not wait.
 _INPUT_CODES = frozenset(
@@ -76,6 +68,8 @@ _RIGHT_NAMES = {"owner": 1, "view": 2, "edit": 3, "submit": 4}
 
 def make_transfer(args: argparse.Namespace) -> TransferFn:
     """The transfer function the submission uses: the resumable engine, one ledger per upload target."""
+    from ..domain.archives.engine_transfer import engine_transfer
+
     parallel = max(1, int(getattr(args, "parallel", 2) or 2))
 
     def transfer(items: Sequence[UploadItem], target: TransferTarget) -> TransferReport:
@@ -89,6 +83,10 @@ def make_transfer(args: argparse.Namespace) -> TransferFn:
 
 def bia_credentials(args: argparse.Namespace) -> tuple[str, str]:
     """The BIA account's e-mail and password (asked for only when the BIA has work to do)."""
+    from ..domain.archives.errors import ArchiveError
+    from ..domain.archives.session import bia_credentials as _bia_credentials
+    from ..domain.archives.session import bia_login_from_environment
+
     login = bia_login_from_environment(getattr(args, "bia_login", None))
     if not login:
         raise ArchiveError(
@@ -102,6 +100,8 @@ def bia_credentials(args: argparse.Namespace) -> tuple[str, str]:
 
 def empiar_token() -> str:
     """The EMPIAR API token (asked for only when EMPIAR has work to do)."""
+    from ..domain.archives.session import empiar_token as _empiar_token
+
     return _empiar_token()
 
 
@@ -110,6 +110,9 @@ def empiar_token() -> str:
 
 def parse_grant(text: str) -> Grant:
     """``PRINCIPAL=RIGHT`` (right 1–4 or owner/view/edit/submit); the kind follows from the principal."""
+    from ..domain.archives import empiar_client
+    from ..domain.archives.empiar_submission import Grant
+
     principal, sep, right_text = text.rpartition("=")
     principal = principal.strip()
     if not sep or not principal:
@@ -134,6 +137,8 @@ def _component(envelope: DraftEnvelope, key: str, option: str) -> str:
 
 def empiar_options(args: argparse.Namespace, envelope: DraftEnvelope) -> EmpiarOptions:
     """The EMPIAR choices of the command line."""
+    from ..domain.archives.empiar_submission import EmpiarOptions
+
     entries: dict[str, int] = {}
     for value in args.empiar_entry:
         key, sep, number = value.rpartition("=")
@@ -226,6 +231,11 @@ def run_submit(
     sleep
         Pause between status polls.
     """
+    from ..domain.archives.errors import ArchiveError
+    from ..domain.archives.session import RunSettings, Servers, SubmissionRun
+    from ..domain.exports.package import ExportBlockedError, ExportError
+    from ..domain.transfer.transport import TransferError
+
     out = sys.stdout
     try:
         envelope, label = load_draft(args.draft, getattr(args, "drafts_dir", None))

@@ -28,20 +28,16 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..cli_errors import UsageError
-from ..domain.filelist.checksum_cache import open_user_cache
 from ..domain.humanize import human_bytes, human_duration
 from ..domain.secrets import PASSWORD_ENV, SecretStore, resolve_password
-from ..domain.transfer import globus_auth
-from ..domain.transfer.engine import TransferJob
-from ..domain.transfer.ledger import Ledger, LedgerError, open_transfer_ledger
-from ..domain.transfer.plan import SourceError, check_source
-from ..domain.transfer.progress import COMPLETED, PAUSED, TransferReport, TransferSnapshot
-from ..domain.transfer.rate import parse_rate
-from ..domain.transfer.targets import Target, open_transport, parse_target
-from ..domain.transfer.transport import TransferError
+
+if TYPE_CHECKING:  # the transfer engine and its transports are imported when the command runs
+    from ..domain.transfer.ledger import Ledger
+    from ..domain.transfer.progress import TransferReport, TransferSnapshot
+    from ..domain.transfer.targets import Target
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PAUSED = 0, 1, 2, 130
 #: Errors that mean the input (address, password) must be fixed, not the network.
@@ -132,6 +128,8 @@ class _Display:
 
 
 def _print_report(report: TransferReport, resume_hint: str, stream: TextIO) -> None:
+    from ..domain.transfer.progress import COMPLETED, PAUSED
+
     lines = [
         f"{report.files_total} file(s), {human_bytes(report.bytes_total)}: {report.sent} sent "
         f"({report.resumed} resumed), {report.skipped} already there, {report.verified} verified, "
@@ -173,6 +171,8 @@ def _password(target: Target, save: bool) -> str | None:
 
 
 def _open_ledger(args: argparse.Namespace, source: Path, target: Target) -> Ledger:
+    from ..domain.transfer.ledger import LedgerError, open_transfer_ledger
+
     try:
         return open_transfer_ledger(source, target.display, args.state)
     except LedgerError as error:
@@ -182,8 +182,26 @@ def _open_ledger(args: argparse.Namespace, source: Path, target: Target) -> Ledg
         raise UsageError(f"{where}: the transfer state cannot be written ({error.strerror or error}).") from None
 
 
+def _install_globus_login() -> bool:
+    """Hand the stored Globus sign-in to the Globus transport; False when nobody is signed in.
+
+    Imported here, so transfers to other targets never load the Globus SDK.
+    """
+    from ..domain.transfer import globus_auth
+
+    return globus_auth.install_stored_login() is not None
+
+
 def cmd_transfer(args: argparse.Namespace) -> int:
     """Run the transfer; see the module docstring for output and exit codes."""
+    from ..domain.filelist.checksum_cache import open_user_cache
+    from ..domain.transfer.engine import TransferJob
+    from ..domain.transfer.plan import SourceError, check_source
+    from ..domain.transfer.progress import PAUSED
+    from ..domain.transfer.rate import parse_rate
+    from ..domain.transfer.targets import open_transport, parse_target
+    from ..domain.transfer.transport import TransferError
+
     if args.parallel < 1 or args.parallel > 64:
         raise UsageError("--parallel must be between 1 and 64.")
     try:
@@ -197,7 +215,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     try:
         target = parse_target(args.target)
         password = _password(target, args.save_password)
-        if target.scheme == "globus" and globus_auth.install_stored_login() is None:
+        if target.scheme == "globus" and not _install_globus_login():
             raise UsageError("not signed in to Globus; run 'bioimage-depositor globus login' first.")
         transport = open_transport(target.url, password)
     except TransferError as error:
