@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import shiboken6
 from PySide6.QtWidgets import QLabel
 
-from bioimage_depositor.ui.background import BackgroundRunner
+from bioimage_depositor.ui.background import BackgroundRunner, _Relay, _Task
 
 
 def test_a_result_for_a_deleted_widget_is_dropped(qtbot) -> None:
@@ -26,3 +27,15 @@ def test_a_live_widget_still_gets_its_result(qtbot) -> None:
     qtbot.addWidget(label)
     runner.submit(lambda: "done", label.setText)
     qtbot.waitUntil(lambda: label.text() == "done", timeout=10000)
+
+
+def test_a_task_finishing_after_its_relay_was_deleted_does_not_raise(caplog) -> None:
+    """Quitting while a task runs deletes its relay; the worker's late emit must not print a traceback."""
+    for outcome in (lambda: "late result", lambda: 1 / 0):
+        relay = _Relay(lambda *args: None)
+        task = _Task(outcome, relay)
+        task.setAutoDelete(False)
+        shiboken6.delete(relay)
+        with caplog.at_level(logging.DEBUG, logger="bioimage_depositor.ui.background"):
+            task.run()  # would raise RuntimeError: Signal source has been deleted
+        assert "dropped" in caplog.text

@@ -57,9 +57,17 @@ class _Task(QRunnable):
             result = self._fn()
         except BaseException as error:  # report everything; the UI decides what to say
             log.debug("background task failed", exc_info=True)
-            self._relay.failed.emit(error)
+            self._deliver(self._relay.failed, error)
         else:
-            self._relay.succeeded.emit(result)
+            self._deliver(self._relay.succeeded, result)
+
+    @staticmethod
+    def _deliver(signal: Any, value: Any) -> None:
+        """Emit the result; when the application has already gone (the relay deleted), drop it quietly."""
+        try:
+            signal.emit(value)
+        except RuntimeError:  # "Signal source has been deleted": quitting while this task ran
+            log.debug("a background result arrived after its receiver was deleted; dropped")
 
 
 def _receiver_alive(callback: Callable[[Any], None]) -> bool:
