@@ -118,6 +118,7 @@ check_window() {  # check_window NAME PLATFORM
   grep -q "^WINDOW SHOWN [0-9.]*" "$out" || problems="$problems; no WINDOW SHOWN"
   grep -qx "QT-PLATFORM $platform" "$out" || problems="$problems; not on the $platform platform"
   grep -qx "WINDOW-ICON rendered" "$out" || problems="$problems; window icon not rendered (SVG plugins)"
+  grep -q "^WIZARD-PAGES [1-9]" "$out" || problems="$problems; the wizard's pages could not be built"
   for package in $core_packages; do
     grep -q "^PACKAGES.* $package=[0-9]" "$out" || grep -q "^PACKAGES $package=[0-9]" "$out" \
       || problems="$problems; no metadata for $package"

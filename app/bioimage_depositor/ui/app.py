@@ -16,11 +16,10 @@ from PySide6.QtWidgets import QApplication
 from .. import APP_ID, APP_NAME, __version__
 from ..domain import vocab
 from ..domain.drafts import DraftStore
-from ..domain.transfer.globus_auth import install_stored_login
 from ..paths import resource_path
 from .background import run_in_background
 from .crash_dialog import install_excepthook
-from .main_window import MainWindow
+from .main_window import MainWindow, prepare_wizard
 from .style import apply_style
 
 log = logging.getLogger(__name__)
@@ -37,10 +36,18 @@ def _warm_up_vocabularies() -> None:
     vocab.organisms()
 
 
+def _install_stored_globus_login() -> None:
+    """A stored Globus sign-in serves globus:// uploads (reads the keyring; the SDK loads here, not at start)."""
+    from ..domain.transfer.globus_auth import install_stored_login
+
+    install_stored_login()
+
+
 def create_window(store: DraftStore) -> MainWindow:
     """Build the main window for ``store`` (tests use this without ``exec``)."""
     run_in_background(_warm_up_vocabularies)
-    run_in_background(install_stored_login)  # a stored Globus sign-in serves globus:// uploads (reads the keyring)
+    run_in_background(_install_stored_globus_login)
+    run_in_background(prepare_wizard)
     return MainWindow(store)
 
 
@@ -138,6 +145,9 @@ class _FirstPaintReporter(QObject):
             print(f"WINDOW SHOWN {seconds:.3f} (seconds since {since})", flush=True)
             # Only in smoke-test runs, after the measurement and right before quitting: blocking briefly is harmless.
             print("\n".join(_smoke_facts()), flush=True)
+            window = self.parent()
+            if isinstance(window, MainWindow):  # the wizard is built lazily: check its modules were bundled
+                print(f"WIZARD-PAGES {len(window.wizard.pages)}", flush=True)
             code = 0
         except Exception as error:  # a smoke run must end with a verdict, not wait in an unseen crash dialog
             log.exception("smoke-test report failed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -19,18 +20,16 @@ from ..domain.draft_errors import DraftDamagedError, DraftError, DraftLockedErro
 from ..domain.draft_file import DraftEnvelope
 from ..domain.draft_lock import DraftLock
 from ..domain.drafts import DraftStore
-from ..domain.imports.pagetab_import import ImportReport, import_pagetab
-from ..domain.transfer.ledger import LedgerSummary
-from .accounts_dialog import AccountsDialog
 from .background import run_in_background
 from .draft_session import DraftSession, SaveState
 from .help_menu import HelpMenu
-from .interrupted_uploads import UploadDialog
 from .settings import ui_settings
 from .start_page import StartPage
-from .submit_page import SubmitPage
-from .upload_page import UploadPage
-from .wizard import DepositionWizard
+
+if TYPE_CHECKING:  # the wizard and its pages are imported when first needed (see MainWindow.wizard)
+    from ..domain.imports.pagetab_import import ImportReport
+    from ..domain.transfer.ledger import LedgerSummary
+    from .wizard import DepositionWizard
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +43,15 @@ class MainWindow(QMainWindow):
         self.session: DraftSession | None = None
         self.last_import_report: ImportReport | None = None
         self.start_page = StartPage(store)
-        self.wizard = DepositionWizard()
+        self._wizard: DepositionWizard | None = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_page)
-        self.stack.addWidget(self.wizard)
         self.setCentralWidget(self.stack)
         self.start_page.new_requested.connect(self.create_draft)
         self.start_page.open_requested.connect(self.open_draft)
         self.start_page.import_requested.connect(self.import_draft)
         self.start_page.submission_requested.connect(self.import_submission)
         self.start_page.interrupted.continue_requested.connect(self.continue_upload)
-        self.wizard.close_requested.connect(self.close_draft)
         self._build_menu()
         self.help_menu = HelpMenu(self)
         self.resize(1180, 760)
@@ -65,6 +62,18 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self._update_title()
         self.start_page.refresh()
+
+    @property
+    def wizard(self) -> DepositionWizard:
+        """The wizard's pages, built the first time a draft is shown (or anyone asks)."""
+        if self._wizard is None:
+            from .wizard import DepositionWizard
+
+            wizard = DepositionWizard()
+            wizard.close_requested.connect(self.close_draft)
+            self.stack.addWidget(wizard)
+            self._wizard = wizard
+        return self._wizard
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -84,6 +93,9 @@ class MainWindow(QMainWindow):
 
     def show_accounts(self) -> None:
         """Open the Accounts window; the Submit page shows the accounts in use as they change."""
+        from .accounts_dialog import AccountsDialog
+        from .submit_page import SubmitPage
+
         dialog = AccountsDialog(self)
         page = self.wizard.pages["submit"]
         assert isinstance(page, SubmitPage)
@@ -93,6 +105,8 @@ class MainWindow(QMainWindow):
 
     def continue_upload(self, summary: LedgerSummary) -> None:
         """Open the upload window on an interrupted transfer and resume it from its ledger."""
+        from .interrupted_uploads import UploadDialog
+
         dialog = UploadDialog(summary, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result: self.start_page.interrupted.refresh())
@@ -153,6 +167,8 @@ class MainWindow(QMainWindow):
         self.close_draft()
 
         def do_import() -> tuple[DraftEnvelope, DraftLock, ImportReport]:
+            from ..domain.imports.pagetab_import import import_pagetab
+
             result = import_pagetab(Path(path))
             title = result.deposition.study.title or Path(path).stem
             envelope = self.store.create(
@@ -268,8 +284,13 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _stop_background_work(self) -> None:
-        upload = self.wizard.pages["upload"]
-        submit = self.wizard.pages["submit"]
+        if self._wizard is None:
+            return  # no page was ever built, so nothing of theirs runs
+        from .submit_page import SubmitPage
+        from .upload_page import UploadPage
+
+        upload = self._wizard.pages["upload"]
+        submit = self._wizard.pages["submit"]
         assert isinstance(upload, UploadPage) and isinstance(submit, SubmitPage)
         upload.panel.controller.stop()
         submit.controller.stop()
@@ -282,3 +303,16 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+def prepare_wizard() -> None:
+    """Import the wizard's modules in a worker while the start page is shown; a failure is left for later.
+
+    They take about 1.3 s to import (image readers, exporters, archive clients), which the first
+    paint no longer waits for. Only modules are loaded here, no widget is made: widgets belong to
+    the UI thread, which builds the wizard when a draft opens (and imports again should this fail).
+    """
+    try:
+        from . import wizard  # noqa: F401
+    except Exception:  # the UI thread's own import reports it properly
+        log.warning("preparing the wizard in the background failed", exc_info=True)
