@@ -43,8 +43,16 @@ def _install_stored_globus_login() -> None:
     install_stored_login()
 
 
+#: How long a thread may keep the interpreter lock while another waits for it (Python's default: 5 ms).
+#: Workers parse, copy and encode large drafts in Python code, and the UI thread waits its turn after each
+#: step of its own: at 5 ms, saving a 100,000-file draft stalled the window 50-150 ms at a time about twenty
+#: times; at 1 ms, four or five times, at most 50-65 ms.
+UI_SWITCH_INTERVAL_S = 0.001
+
+
 def create_window(store: DraftStore) -> MainWindow:
     """Build the main window for ``store`` (tests use this without ``exec``)."""
+    sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
     run_in_background(_warm_up_vocabularies)
     run_in_background(_install_stored_globus_login)
     run_in_background(prepare_wizard)
