@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bioimage_depositor.domain.exports import validators
 from bioimage_depositor.domain.exports.package import context_for_draft, export_package
-from bioimage_depositor.ui.validator_messages import GROUP_TITLE, WHOLE_PACKAGE
+from bioimage_depositor.domain.problems import format_location
+from bioimage_depositor.ui.validator_messages import GROUP_TITLE, LOCATION_ROLE, WHOLE_PACKAGE
 
 from .test_responsiveness import Heartbeat
 
@@ -42,9 +43,15 @@ def items(tree):
     return out
 
 
+def where_of(item) -> str:
+    """A row's model path (its Where column shows it in words), or the column's text for the whole package."""
+    location = item.data(0, LOCATION_ROLE)
+    return format_location(tuple(location)) if location else item.text(1)
+
+
 def row_at(review, where: str):
-    found = [item for _, item in items(review.tree) if item.text(1) == where]
-    assert found, [(item.text(0), item.text(1)) for _, item in items(review.tree)]
+    found = [item for _, item in items(review.tree) if where_of(item) == where]
+    assert found, [(item.text(0), where_of(item)) for _, item in items(review.tree)]
     return found[0]
 
 
@@ -134,7 +141,8 @@ def test_what_only_the_package_can_get_wrong_is_listed_and_blocks_export(qtbot, 
 
     review = open_review(qtbot, window, store, "light-microscopy-hela-spindle.draft.json", empty_second_component)
     row_at(review, "components[1].files")
-    rows = [item.text(0) for _, item in items(review.tree) if item.text(1) == "components[1].files"]
+    rows = [item.text(0) for _, item in items(review.tree) if where_of(item) == "components[1].files"]
+    assert row_at(review, "components[1].files").text(1) == "Study component 2 › Files"  # in words on screen
     assert any("empty file list" in text and text.startswith("✖") for text in rows), rows
     assert not review.export_button.isEnabled()
 

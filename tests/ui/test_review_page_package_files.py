@@ -13,7 +13,7 @@ from bioimage_depositor.domain.problems import Problem
 from bioimage_depositor.ui import review_page
 from bioimage_depositor.ui.background import default_runner
 
-from .test_review_page import items, open_review, row_at
+from .test_review_page import items, open_review, row_at, where_of
 
 LANDMARKS = Path(__file__).resolve().parents[1] / "data" / "landmarks"
 CLEM = "clem-hela-mito-er.draft.json"
@@ -49,7 +49,7 @@ def checked(qtbot, review) -> None:
 
 
 def rows_at(review, where: str):
-    return [item for _, item in items(review.tree) if item.text(1) == where]
+    return [item for _, item in items(review.tree) if where_of(item) == where]
 
 
 def reshow(qtbot, window, review) -> None:

@@ -177,7 +177,7 @@ def test_review_problem_opens_its_page_and_focuses_the_field(qtbot, window, stor
     for i in range(review.tree.topLevelItemCount()):
         group = review.tree.topLevelItem(i)
         for j in range(group.childCount()):
-            if group.child(j).text(1) == "biosamples[0].biological_entity":
+            if group.child(j).text(1) == "Biosample 1 › Biological entity":
                 target = group.child(j)
     assert target is not None
     review.tree.itemActivated.emit(target, 0)

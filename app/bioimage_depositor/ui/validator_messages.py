@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 from ..domain.exports.check_locations import UNAVAILABLE, LocatedCheck
 from ..domain.exports.provenance import PACKAGE
 from ..domain.problems import Problem
+from .location_text import describe_location
 
 #: Item data role holding a problem's location (shared with the Review page).
 LOCATION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -51,15 +52,18 @@ def field_problems(checks: Sequence[LocatedCheck]) -> list[Problem]:
 def problem_item(parent: QTreeWidgetItem, problem: Problem, *, from_validator: bool, note: str = "") -> QTreeWidgetItem:
     """A tree row for one problem: mark and message, its location, a tooltip; activating it opens the field."""
     mark = "✖" if problem.blocking else "⚠"
-    where = WHOLE_PACKAGE if problem.location == PACKAGE else problem.path
+    in_package = problem.location == PACKAGE
+    where = WHOLE_PACKAGE if in_package else describe_location(problem.location)
     item = QTreeWidgetItem(parent, [f"{mark} {problem.message}", where])
+    path = "" if in_package else problem.path  # the exact field, for whoever helps the depositor
     if from_validator:
         source = problem.params.get("check", "an archive validator")
         tip = f"Reported by {source} on {problem.params.get('target', 'the package')}"
         item.setToolTip(0, f"{tip}{note}:\n{problem.params.get('message', problem.message)}")
-        item.setToolTip(1, tip)
+        item.setToolTip(1, f"{tip}\n{path}" if path else tip)
     else:
         item.setToolTip(0, f"{problem.code}: {problem.message}")
+        item.setToolTip(1, path)
     if problem.location != PACKAGE:
         item.setData(0, LOCATION_ROLE, problem.location)
     return item
