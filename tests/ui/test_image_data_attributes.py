@@ -8,9 +8,9 @@ import tifffile
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from bioimage_depositor.domain.layouts import apply_layout
 from bioimage_depositor.ui.attribute_edit import AttributeDialog, ColumnNameDialog
 from bioimage_depositor.ui.file_table import COL_PATH, FIXED_COLUMNS
+from tests.ui.files_page import open_files_page
 
 
 @pytest.fixture
@@ -24,13 +24,7 @@ def six_images(tmp_path):
 
 @pytest.fixture
 def page(qtbot, window, store, six_images):
-    envelope = store.create("Attributes")
-    apply_layout(envelope.deposition, "single")
-    store.save(envelope)
-    window.open_draft(envelope.draft_id)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
-    window.wizard.show_page("files")
-    page = window.wizard.pages["files"]
+    page, envelope = open_files_page(qtbot, window, store, "Attributes")
     page.add_paths([str(six_images)])
     qtbot.waitUntil(lambda: not page.busy() and len(page.model.infos) == 6, timeout=20_000)
     page.envelope_id = envelope.draft_id

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tifffile
 
-from bioimage_depositor.domain.layouts import apply_layout
 from bioimage_depositor.ui.file_table import COL_FORMAT, COL_PATH, COL_SIZE
+from tests.ui.files_page import open_files_page
 
 
 @pytest.fixture
@@ -35,13 +35,7 @@ def image_folder(tmp_path):
 
 
 def test_add_folder_fix_names_checksums_preview_and_prefill(qtbot, window, store, image_folder):
-    envelope = store.create("Images")
-    apply_layout(envelope.deposition, "single")
-    store.save(envelope)
-    window.open_draft(envelope.draft_id)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
-    window.wizard.show_page("files")
-    page = window.wizard.pages["files"]
+    page, envelope = open_files_page(qtbot, window, store, "Images")
     component = window.session.deposition.components[0]
 
     page.add_paths([str(image_folder)])
@@ -120,13 +114,7 @@ def test_a_100000_file_list_sorts_and_filters_without_freezing(qtbot):
 
 
 def test_a_reopened_draft_reads_the_headers_again_quietly(qtbot, window, store, image_folder):
-    envelope = store.create("Reopened")
-    apply_layout(envelope.deposition, "single")
-    store.save(envelope)
-    window.open_draft(envelope.draft_id)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
-    window.wizard.show_page("files")
-    page = window.wizard.pages["files"]
+    page, envelope = open_files_page(qtbot, window, store, "Reopened")
     page.add_paths([str(image_folder)])
     qtbot.waitUntil(lambda: not page.busy() and len(page.model.infos) == 3, timeout=20_000)
     window.close_draft()

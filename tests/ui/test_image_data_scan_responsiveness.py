@@ -13,7 +13,7 @@ import os
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
-from bioimage_depositor.domain.layouts import apply_layout
+from tests.ui.files_page import open_files_page
 
 FILES = 100_000
 PER_FOLDER = 1_000
@@ -54,13 +54,7 @@ def big_tree(tmp_path_factory):
 
 
 def test_scanning_100000_files_keeps_the_event_loop_responsive(qtbot, window, store, big_tree):
-    envelope = store.create("Movie frames")
-    apply_layout(envelope.deposition, "single")
-    store.save(envelope)
-    window.open_draft(envelope.draft_id)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
-    window.wizard.show_page("files")
-    page = window.wizard.pages["files"]
+    page, _ = open_files_page(qtbot, window, store, "Movie frames")
     qtbot.wait(200)
 
     beat = Heartbeat()

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QTableView
 
 from bioimage_depositor.domain.deposition import FileEntry
 from bioimage_depositor.domain.images.thumbnails import ThumbnailDiskCache
-from bioimage_depositor.domain.layouts import apply_layout
 from bioimage_depositor.ui import thumbnails as thumbnails_module
 from bioimage_depositor.ui.background import default_runner
 from bioimage_depositor.ui.file_table import COL_PATH, COL_THUMBNAIL, FileTableModel
 from bioimage_depositor.ui.thumbnails import ThumbnailLoader
+from tests.ui.files_page import open_files_page
 
 
 @pytest.fixture
@@ -39,13 +39,7 @@ def test_thumbnails_appear_off_the_ui_thread_and_unreadable_files_are_marked(qtb
         return original(*args, **kwargs)
 
     monkeypatch.setattr(thumbnails_module, "make_thumbnail", recording)
-    envelope = store.create("Thumbnails")
-    apply_layout(envelope.deposition, "single")
-    store.save(envelope)
-    window.open_draft(envelope.draft_id)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=5_000)
-    window.wizard.show_page("files")
-    page = window.wizard.pages["files"]
+    page, _ = open_files_page(qtbot, window, store, "Thumbnails")
     page.add_paths([str(folder)])
     qtbot.waitUntil(lambda: not page.busy() and page.model.rowCount() == 4, timeout=20_000)
     sources = {e.path.rsplit("/", 1)[-1]: e.source for e in window.session.deposition.components[0].files}
